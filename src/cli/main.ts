@@ -1,0 +1,74 @@
+import { exitCodeFor } from '../errors.js';
+import { loadDotEnv } from '../settings.js';
+import type { CliContext, Command } from './context.js';
+
+const HELP = `tts-batch: narration scripts to audio in bulk, through Segmind's async v2 API
+
+Usage: tts-batch <command> [options]   (every command has --help)
+
+Commands:
+  enqueue <file>   validate a CSV/JSONL script and add one job per row
+  worker           process rows until stopped
+  status           per-run progress
+  retry            send a run's failed rows back to the queue
+  report           (re)write a run's manifest.json and manifest.csv
+  pause, resume    stop / restart all workers taking new rows
+  dashboard        web dashboard and Prometheus metrics
+  simulator        the local Segmind v2 simulator
+  demo             the whole job on embedded defaults
+
+Settings are read from the environment and from .env (see README).
+`;
+
+/** Each command lives in its own module, loaded only when asked for. */
+const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
+  simulator: async () => (await import('./simulator-command.js')).runSimulatorCommand,
+  enqueue: async () => (await import('./enqueue-command.js')).runEnqueueCommand,
+  worker: async () => (await import('./worker-command.js')).runWorkerCommand,
+};
+
+/** Runs one command line; resolves to the exit status. */
+export async function main(argv: readonly string[], context: CliContext): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    context.stdout.write(HELP);
+    return name === undefined ? 2 : 0;
+  }
+  const load = COMMANDS[name];
+  if (!load) {
+    context.stderr.write(`tts-batch: unknown command \`${name}\`\n\n${HELP}`);
+    return 2;
+  }
+  try {
+    return await (
+      await load()
+    )(rest, context);
+  } catch (error) {
+    context.stderr.write(`tts-batch ${name}: ${error instanceof Error ? error.message : String(error)}\n`);
+    return exitCodeFor(error);
+  }
+}
+
+/** The process entry point (bin/tts-batch.js): wires signals, `.env` and the exit status. */
+export async function runCli(): Promise<void> {
+  loadDotEnv();
+  const controller = new AbortController();
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    signals += 1;
+    if (signals > 1) {
+      process.stderr.write(`tts-batch: second ${signal}, exiting now\n`);
+      process.exit(130);
+    }
+    controller.abort(new Error(`received ${signal}`));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  process.exitCode = await main(process.argv.slice(2), {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+    cwd: process.cwd(),
+    signal: controller.signal,
+  });
+}

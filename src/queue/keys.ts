@@ -1,0 +1,43 @@
+/**
+ * Every Redis key of the product, in one place. All keys start with the queue prefix, so a
+ * prefix with a hash tag (`{tts}`) keeps them in one slot on Redis Cluster, which the Lua
+ * scripts that touch several of them need.
+ */
+export const ROWS_QUEUE = 'rows';
+
+export function runKeys(prefix: string, run: string) {
+  const base = `${prefix}:run:${run}`;
+  return {
+    /** Hash: the run's metadata (see RunMeta). */
+    meta: base,
+    /** Hash: row id -> JSON RowRecord, the latest enqueued version of every script row. */
+    rows: `${base}:rows`,
+    /** Hash: row id -> JSON manifest entry of the row's final outcome (completed or failed). */
+    outcomes: `${base}:outcomes`,
+    /** Hash of counters: calls, submits, cost_micro_usd, audio_ms, ... */
+    stats: `${base}:stats`,
+  } as const;
+}
+
+export function globalKeys(prefix: string) {
+  return {
+    /** Sorted set: run name scored by creation time (ms). */
+    runs: `${prefix}:runs`,
+    /** String with PX: no API call before this time (ms since epoch), set on a 429. */
+    backoffUntil: `${prefix}:api:backoff-until`,
+    /** Hash: the operator message and time of a whole-run stop (401, 403, 406, 410). */
+    halt: `${prefix}:api:halt`,
+    /** Hash: observed latency statistics by model, shared by the fleet. */
+    latency: `${prefix}:api:latency`,
+    /** Key prefix of the shared request budget (rate-limiter-flexible). */
+    budget: `${prefix}:api:budget`,
+  } as const;
+}
+
+/**
+ * The BullMQ job id of a row: stable for the same run, row id and audio-determining content,
+ * so that enqueueing the same script twice adds nothing. BullMQ refuses `:` in custom ids.
+ */
+export function rowJobId(run: string, rowId: string, contentHash: string): string {
+  return `${run}/${rowId}/${contentHash}`;
+}

@@ -1,0 +1,69 @@
+import { Redis, type RedisOptions } from 'ioredis';
+import { SECOND } from '../time.js';
+
+export type ConnectionRole =
+  /** Producers and one-shot commands: fail fast when Redis is unreachable. */
+  | 'command'
+  /** Workers: retry forever, carry on when Redis returns. */
+  | 'worker';
+
+/**
+ * One ioredis connection for `redisUrl` (`redis://`, `rediss://`, with password). BullMQ needs
+ * `maxRetriesPerRequest: null` on connections used by workers (blocking commands).
+ */
+export function makeRedis(
+  redisUrl: string,
+  role: ConnectionRole,
+  extra: Omit<RedisOptions, 'replyMapping'> = {},
+): Redis {
+  const options: Omit<RedisOptions, 'replyMapping'> =
+    role === 'worker'
+      ? {
+          maxRetriesPerRequest: null,
+          enableReadyCheck: true,
+          retryStrategy: (times) => Math.min(times * 200, 5 * SECOND),
+        }
+      : {
+          maxRetriesPerRequest: 1,
+          connectTimeout: 3 * SECOND,
+          enableOfflineQueue: true,
+          retryStrategy: (times) => (times > 3 ? null : times * 250),
+        };
+  return new Redis(redisUrl, { ...options, ...extra, lazyConnect: true });
+}
+
+/** Connects, or throws a clear error within a few seconds when Redis cannot be reached. */
+export async function connectRedis(redis: Redis, redisUrl: string): Promise<Redis> {
+  try {
+    await redis.connect();
+    await redis.ping();
+    return redis;
+  } catch (cause) {
+    redis.disconnect();
+    throw new RedisUnreachableError(redisUrl, { cause });
+  }
+}
+
+export class RedisUnreachableError extends Error {
+  override name = 'RedisUnreachableError' as const;
+  constructor(
+    readonly redisUrl: string,
+    options: { cause: unknown },
+  ) {
+    super(
+      `Cannot reach Redis at ${redactUrl(redisUrl)}: ${String((options.cause as Error)?.message ?? options.cause)}`,
+      options,
+    );
+  }
+}
+
+/** The URL without its password, for messages. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '(unparseable REDIS_URL)';
+  }
+}

@@ -1,0 +1,157 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { parseEnv } from 'node:util';
+import { ConfigError } from './errors.js';
+import { isModelSlug, MODELS, type ModelSlug } from './segmind/models.js';
+import { SECOND } from './time.js';
+
+/** How the worker spaces its status polls. `adaptive` is the default; the others are for comparison. */
+export const POLL_SCHEDULES = ['adaptive', 'fixed', 'exponential'] as const;
+export type PollScheduleName = (typeof POLL_SCHEDULES)[number];
+
+/** Everything the product reads from the environment (and `.env`). The only reader of `process.env`. */
+export type Settings = {
+  readonly redisUrl: string;
+  /** Never logged, never stored in Redis or the manifest. */
+  readonly segmindApiKey: string | undefined;
+  readonly segmindBaseUrl: string;
+  readonly outDir: string;
+  /** Rows in flight per worker process. */
+  readonly concurrency: number;
+  /** API requests per minute shared by every worker (submits, polls and result fetches). */
+  readonly segmindRpm: number;
+  readonly queuePrefix: string;
+  readonly logLevel: string;
+  readonly pollSchedule: PollScheduleName;
+  /** Interval of the `fixed` poll schedule. */
+  readonly pollIntervalMs: number;
+  /** Per-request timeout of every API call. */
+  readonly requestTimeoutMs: number;
+  /** Longest text a row may have, in characters. */
+  readonly maxChars: number;
+  /** Row defaults below the CLI flags and above the model's own. */
+  readonly defaultModel: ModelSlug | undefined;
+  readonly defaultVoice: string | undefined;
+  readonly defaultVoice2: string | undefined;
+  readonly defaultTemperature: number | undefined;
+  /** Price per call by model, USD. */
+  readonly pricesUsd: Readonly<Record<ModelSlug, number>>;
+  /** How long a stopping worker waits for in-flight rows before handing them back. */
+  readonly shutdownGraceMs: number;
+};
+
+export const DEFAULT_SETTINGS = {
+  redisUrl: 'redis://127.0.0.1:6379',
+  segmindBaseUrl: 'https://api.segmind.com',
+  outDir: './out',
+  concurrency: 16,
+  segmindRpm: 50,
+  queuePrefix: 'tts',
+  logLevel: 'info',
+  pollSchedule: 'adaptive',
+  pollIntervalMs: 1 * SECOND,
+  requestTimeoutMs: 30 * SECOND,
+  maxChars: 5000,
+  shutdownGraceMs: 10 * SECOND,
+} as const satisfies Partial<Settings>;
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** Reads `.env` in the working directory, if present, without overriding variables already set. */
+export function loadDotEnv(path = '.env', env: Record<string, string | undefined> = process.env): void {
+  if (!existsSync(path)) return;
+  const parsed = parseEnv(readFileSync(path, 'utf8'));
+  for (const [key, value] of Object.entries(parsed)) {
+    if (env[key] === undefined && value !== undefined) env[key] = value;
+  }
+}
+
+function text(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value === undefined || value === '' ? undefined : value;
+}
+
+function integer(env: Env, name: string, fallback: number, min: number): number {
+  const raw = text(env, name);
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min) {
+    throw new ConfigError(name, `Expected \`${name}\` to be a whole number >= ${min}, got \`${raw}\``);
+  }
+  return value;
+}
+
+function number(env: Env, name: string, min: number, max: number): number | undefined {
+  const raw = text(env, name);
+  if (raw === undefined) return undefined;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < min || value > max) {
+    throw new ConfigError(name, `Expected \`${name}\` to be a number in [${min}, ${max}], got \`${raw}\``);
+  }
+  return value;
+}
+
+function parsePrices(env: Env): Record<ModelSlug, number> {
+  const prices: Record<ModelSlug, number> = {
+    'gemini-3.1-flash-tts': MODELS['gemini-3.1-flash-tts'].pricePerCallUsd,
+    'gemini-2.5-flash-tts': MODELS['gemini-2.5-flash-tts'].pricePerCallUsd,
+  };
+  const raw = text(env, 'SEGMIND_PRICES');
+  if (raw === undefined) return prices;
+  for (const pair of raw.split(',')) {
+    const [slug = '', price = ''] = pair.split('=').map((part) => part.trim());
+    const value = Number(price);
+    if (!isModelSlug(slug) || price === '' || !Number.isFinite(value) || value < 0) {
+      throw new ConfigError(
+        'SEGMIND_PRICES',
+        `Expected \`SEGMIND_PRICES\` as \`model=usd,...\` with known models, got \`${pair}\``,
+      );
+    }
+    prices[slug] = value;
+  }
+  return prices;
+}
+
+/** Parses the settings once, naming the variable and the bad value on any error. */
+export function loadSettings(env: Env = process.env): Settings {
+  const pollSchedule = text(env, 'TTS_POLL_SCHEDULE') ?? DEFAULT_SETTINGS.pollSchedule;
+  if (!(['adaptive', 'fixed', 'exponential'] as const).some((name) => name === pollSchedule)) {
+    throw new ConfigError(
+      'TTS_POLL_SCHEDULE',
+      `Expected \`TTS_POLL_SCHEDULE\` to be adaptive, fixed or exponential, got \`${pollSchedule}\``,
+    );
+  }
+  const defaultModel = text(env, 'TTS_MODEL');
+  if (defaultModel !== undefined && !isModelSlug(defaultModel)) {
+    throw new ConfigError(
+      'TTS_MODEL',
+      `Expected \`TTS_MODEL\` to be a known model slug, got \`${defaultModel}\``,
+    );
+  }
+  const baseUrl = text(env, 'SEGMIND_BASE_URL') ?? DEFAULT_SETTINGS.segmindBaseUrl;
+  if (!URL.canParse(baseUrl)) {
+    throw new ConfigError(
+      'SEGMIND_BASE_URL',
+      `Expected \`SEGMIND_BASE_URL\` to be a URL, got \`${baseUrl}\``,
+    );
+  }
+  return {
+    redisUrl: text(env, 'REDIS_URL') ?? DEFAULT_SETTINGS.redisUrl,
+    segmindApiKey: text(env, 'SEGMIND_API_KEY'),
+    segmindBaseUrl: baseUrl.replace(/\/+$/, ''),
+    outDir: text(env, 'TTS_OUT_DIR') ?? DEFAULT_SETTINGS.outDir,
+    concurrency: integer(env, 'TTS_CONCURRENCY', DEFAULT_SETTINGS.concurrency, 1),
+    segmindRpm: integer(env, 'SEGMIND_RPM', DEFAULT_SETTINGS.segmindRpm, 1),
+    queuePrefix: text(env, 'TTS_QUEUE_PREFIX') ?? DEFAULT_SETTINGS.queuePrefix,
+    logLevel: text(env, 'LOG_LEVEL') ?? DEFAULT_SETTINGS.logLevel,
+    pollSchedule: pollSchedule as PollScheduleName,
+    pollIntervalMs: integer(env, 'TTS_POLL_INTERVAL_MS', DEFAULT_SETTINGS.pollIntervalMs, 1),
+    requestTimeoutMs: integer(env, 'TTS_REQUEST_TIMEOUT_MS', DEFAULT_SETTINGS.requestTimeoutMs, 1),
+    maxChars: integer(env, 'TTS_MAX_CHARS', DEFAULT_SETTINGS.maxChars, 1),
+    defaultModel,
+    defaultVoice: text(env, 'TTS_VOICE'),
+    defaultVoice2: text(env, 'TTS_VOICE2'),
+    defaultTemperature: number(env, 'TTS_TEMPERATURE', 0, 2),
+    pricesUsd: parsePrices(env),
+    shutdownGraceMs: integer(env, 'TTS_SHUTDOWN_GRACE_MS', DEFAULT_SETTINGS.shutdownGraceMs, 0),
+  };
+}
