@@ -1,0 +1,197 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import type { SubmittedRequest } from '../queue/row-job.js';
+import { decodeOutput } from './audio-output.js';
+import { toAudio, type Audio } from './audio.js';
+import { downloadAudioBytes, hostKind } from './download.js';
+import { parseResultAnswer, parseStatusAnswer, parseSubmitAnswer } from './answers.js';
+import {
+  NetworkError,
+  ProtocolError,
+  RateLimitedError,
+  RequestTimeoutError,
+  ServerError,
+  type CallKind,
+} from './errors.js';
+import { sendOnce, type ApiAnswer, type ApiRequest, type HttpDeps } from './http.js';
+import type { ModelSlug } from './models.js';
+import { resolveRetryPolicy, retryDelayMs, type RetryPolicy } from './retry-policy.js';
+
+export type { CallKind } from './errors.js';
+
+/** How to reach Segmind, and the hooks through which the worker shares one request budget. */
+export type SegmindClientOptions = {
+  /** e.g. `http://127.0.0.1:4010` (the simulator) or `https://api.segmind.com`. */
+  baseUrl: string;
+  /** Sent as `x-api-key` on submit, status and result; never on downloads, never in errors or logs. */
+  apiKey: string | undefined;
+  /** Injectable; default the global fetch (Node's undici). */
+  fetch?: typeof globalThis.fetch;
+  /** Per request, default 30 000. */
+  requestTimeoutMs?: number;
+  retry?: Partial<RetryPolicy>;
+  /** Jitter source, default Math.random. */
+  random?: () => number;
+  /** Default: node:timers/promises setTimeout with the signal. */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** Awaited before EVERY HTTP request to the API, including retries (not downloads): the worker's shared request budget. */
+  beforeRequest?: (call: CallKind, signal?: AbortSignal) => Promise<void>;
+  /** Told of every 429 with the wait the client will apply (also of a last 429 it will not retry), so the worker can back off the whole fleet. */
+  onRateLimited?: (waitMs: number, call: CallKind) => void | Promise<void>;
+  /** Told of every HTTP attempt's outcome (for counting calls), downloads included. */
+  onCall?: (call: CallKind, outcome: number | 'network' | 'timeout') => void;
+  /** Default 200 MiB; applies to inline (base64) audio too. */
+  downloadMaxBytes?: number;
+  /** Default 120 000. */
+  downloadTimeoutMs?: number;
+  /** Default 3. */
+  maxRedirects?: number;
+  /** Allow http: downloads from loopback hosts. Default: true iff baseUrl's host is loopback (127.0.0.0/8, localhost, ::1). */
+  allowLoopbackDownloads?: boolean;
+};
+
+/** A submit's answer. Store `requestId` and the URLs durably before anything else. */
+export type SubmitAnswer = { requestId: string; statusUrl: string; responseUrl: string; status: string };
+/** What the API reports of an inference; every field is optional because none is guaranteed. */
+export type InferenceMetrics = {
+  inferenceTimeS?: number;
+  queueTimeS?: number;
+  totalTimeS?: number;
+  cost?: number;
+  remainingCredits?: number;
+};
+/** A status poll's answer. A FAILED inference is thrown as `InferenceFailedError`. */
+export type StatusAnswer = {
+  state: 'QUEUED' | 'PROCESSING' | 'COMPLETED';
+  requestId: string;
+  metrics: InferenceMetrics;
+};
+/** A result's answer; `raw` is the whole body (extra keys included). */
+export type ResultAnswer =
+  | { state: 'COMPLETED'; output: unknown; metrics: InferenceMetrics; raw: Readonly<Record<string, unknown>> }
+  | { state: 'QUEUED' | 'PROCESSING' };
+
+/** The Segmind async v2 API, with GETs (and provably unsent POSTs) retried per the policy. */
+export type SegmindClient = {
+  submit(
+    model: ModelSlug,
+    params: { text: string; voice_1?: string; voice_2?: string; temperature?: number },
+    signal?: AbortSignal,
+  ): Promise<SubmitAnswer>;
+  status(
+    request: Pick<SubmittedRequest, 'requestId' | 'statusUrl'>,
+    signal?: AbortSignal,
+  ): Promise<StatusAnswer>;
+  result(
+    request: Pick<SubmittedRequest, 'requestId' | 'responseUrl'>,
+    signal?: AbortSignal,
+  ): Promise<ResultAnswer>;
+  /** Turns a result's `output` (URL string, {url}, data URI, bare base64) into audio bytes. */
+  fetchAudio(output: unknown, signal?: AbortSignal): Promise<Audio>;
+};
+
+async function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  try {
+    await delay(ms, undefined, signal === undefined ? {} : { signal });
+  } catch (error) {
+    if (signal?.aborted === true) throw signal.reason;
+    throw error;
+  }
+}
+
+function isRetryable(error: unknown, policy: RetryPolicy): boolean {
+  if (error instanceof RateLimitedError || error instanceof ServerError) {
+    return error.status !== undefined && policy.retryStatuses.includes(error.status);
+  }
+  return error instanceof NetworkError || error instanceof RequestTimeoutError;
+}
+
+/** Creates a client. Options are checked here; nothing is sent until a method is called. */
+export function makeSegmindClient(options: SegmindClientOptions): SegmindClient {
+  const policy = resolveRetryPolicy(options.retry);
+  const base = new URL(options.baseUrl.endsWith('/') ? options.baseUrl : `${options.baseUrl}/`);
+  const baseIsLoopback = hostKind(base.hostname) === 'loopback';
+  const fetchImpl = options.fetch ?? globalThis.fetch;
+  const random = options.random ?? Math.random;
+  const sleep = options.sleep ?? defaultSleep;
+  const deps: HttpDeps = {
+    fetch: fetchImpl,
+    apiKey: options.apiKey,
+    timeoutMs: options.requestTimeoutMs ?? 30_000,
+    policy,
+    now: Date.now,
+    onCall: options.onCall,
+  };
+  const download = {
+    fetch: fetchImpl,
+    maxBytes: options.downloadMaxBytes ?? 200 * 1024 * 1024,
+    timeoutMs: options.downloadTimeoutMs ?? 120_000,
+    maxRedirects: options.maxRedirects ?? 3,
+    allowLoopback: options.allowLoopbackDownloads ?? baseIsLoopback,
+    onOutcome: (outcome: number | 'network' | 'timeout') => options.onCall?.('download', outcome),
+  };
+
+  async function send(request: ApiRequest, signal?: AbortSignal): Promise<ApiAnswer> {
+    for (let attempt = 1; ; attempt++) {
+      signal?.throwIfAborted();
+      await options.beforeRequest?.(request.call, signal);
+      try {
+        return await sendOnce(request, deps, signal);
+      } catch (error) {
+        const retrying = isRetryable(error, policy) && attempt <= policy.maxRetries;
+        const serverWait =
+          error instanceof ServerError || error instanceof RateLimitedError ? error.retryAfterMs : undefined;
+        const waitMs = retryDelayMs(attempt, serverWait, policy, random);
+        if (error instanceof RateLimitedError) await options.onRateLimited?.(waitMs, request.call);
+        if (!retrying) throw error;
+        await sleep(waitMs, signal);
+      }
+    }
+  }
+
+  /** Resolves a URL the API gave, refusing to send the key to any host but the API's own. */
+  function apiUrl(url: string, call: CallKind, requestId: string): string {
+    const resolved = new URL(url, base);
+    const sameHost =
+      resolved.hostname === base.hostname || (baseIsLoopback && hostKind(resolved.hostname) === 'loopback');
+    const schemeOk =
+      resolved.protocol === 'https:' || (resolved.protocol === 'http:' && base.protocol === 'http:');
+    if (!sameHost || !schemeOk) {
+      throw new ProtocolError(
+        `Segmind ${call}: refusing to send the API key to ${resolved.origin} (request ${requestId})`,
+        {
+          call,
+          requestId,
+        },
+      );
+    }
+    return resolved.href;
+  }
+
+  return {
+    async submit(model, params, signal) {
+      const fields = Object.entries(params).filter(([, value]) => value !== undefined);
+      const url = new URL(`v2/${model}`, base).href;
+      const body = JSON.stringify(Object.fromEntries(fields));
+      return parseSubmitAnswer(await send({ call: 'submit', method: 'POST', url, body }, signal), base);
+    },
+
+    async status(request, signal) {
+      const url = apiUrl(request.statusUrl, 'status', request.requestId);
+      const answer = await send({ call: 'status', method: 'GET', url, requestId: request.requestId }, signal);
+      return parseStatusAnswer(answer, request.requestId);
+    },
+
+    async result(request, signal) {
+      const url = apiUrl(request.responseUrl, 'result', request.requestId);
+      const answer = await send({ call: 'result', method: 'GET', url, requestId: request.requestId }, signal);
+      return parseResultAnswer(answer, request.requestId);
+    },
+
+    async fetchAudio(output, signal) {
+      const source = decodeOutput(output, download.maxBytes);
+      const bytes =
+        source.kind === 'bytes' ? source.bytes : await downloadAudioBytes(source.url, download, signal);
+      return toAudio(bytes);
+    },
+  };
+}
