@@ -25,6 +25,8 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   simulator: async () => (await import('./simulator-command.js')).runSimulatorCommand,
   enqueue: async () => (await import('./enqueue-command.js')).runEnqueueCommand,
   worker: async () => (await import('./worker-command.js')).runWorkerCommand,
+  pause: async () => (await import('./pause-command.js')).runPauseCommand,
+  resume: async () => (await import('./pause-command.js')).runResumeCommand,
 };
 
 /** Runs one command line; resolves to the exit status. */
@@ -50,7 +52,7 @@ export async function main(argv: readonly string[], context: CliContext): Promis
 }
 
 /** The process entry point (bin/tts-batch.js): wires signals, `.env` and the exit status. */
-export async function runCli(): Promise<void> {
+export async function runCli(argv: readonly string[] = process.argv.slice(2)): Promise<void> {
   loadDotEnv();
   const controller = new AbortController();
   let signals = 0;
@@ -64,7 +66,7 @@ export async function runCli(): Promise<void> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  process.exitCode = await main(process.argv.slice(2), {
+  process.exitCode = await main(argv, {
     stdout: process.stdout,
     stderr: process.stderr,
     env: process.env,

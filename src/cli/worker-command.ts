@@ -1,8 +1,63 @@
+import { parseArgs } from 'node:util';
+import { UsageError } from '../errors.js';
+import { makeLogger } from '../log.js';
+import { loadSettings } from '../settings.js';
+import { makeRowWorker } from '../worker/make-worker.js';
 import type { Command } from './context.js';
 
-// Placeholder until the worker command lands; it fails loudly rather than pretending to work.
-export const runWorkerCommand: Command = async (_argv, context) => {
-  await Promise.resolve();
-  context.stderr.write('tts-batch worker: not implemented yet\n');
-  return 1;
+const HELP = `Usage: tts-batch worker [--concurrency N]
+
+Processes rows from the queue until stopped. Run as many as you like, on as many machines,
+all pointed at the same REDIS_URL; SEGMIND_RPM is shared by all of them.
+
+Options:
+  --concurrency N   rows in flight in this process (default: TTS_CONCURRENCY, 16)
+  -h, --help        this text
+
+Stopping: the first SIGINT/SIGTERM stops taking rows and waits up to TTS_SHUTDOWN_GRACE_MS
+(default 10 s) for rows in flight, then hands the rest back to the queue with their request
+ids; a second signal exits at once (those rows return when their locks expire, ~30 s).
+`;
+
+export const runWorkerCommand: Command = async (argv, context) => {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: { concurrency: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    strict: true,
+  });
+  if (values.help) {
+    context.stdout.write(HELP);
+    return 0;
+  }
+  const settings = loadSettings(context.env);
+  let concurrency = settings.concurrency;
+  if (values.concurrency !== undefined) {
+    concurrency = Number(values.concurrency);
+    if (!Number.isInteger(concurrency) || concurrency < 1) {
+      throw new UsageError(
+        `Expected \`--concurrency\` to be a whole number >= 1, got \`${values.concurrency}\``,
+      );
+    }
+  }
+  const lockMs = Number(context.env['TTS_LOCK_DURATION_MS'] ?? '') || undefined;
+  const logger = makeLogger({ level: settings.logLevel, secrets: [settings.segmindApiKey] });
+  const rowWorker = makeRowWorker({
+    settings,
+    logger,
+    concurrency,
+    ...(lockMs ? { lockDurationMs: lockMs } : {}),
+  });
+  logger.info(
+    { event: 'worker_started', concurrency, rpm: settings.segmindRpm, queuePrefix: settings.queuePrefix },
+    'worker started',
+  );
+  await new Promise<void>((resolve) => {
+    if (context.signal.aborted) resolve();
+    context.signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+  logger.info({ event: 'worker_stopping' }, 'worker stopping: finishing or handing back rows in flight');
+  await rowWorker.stop();
+  logger.info({ event: 'worker_stopped' }, 'worker stopped');
+  logger.flush();
+  return 0;
 };

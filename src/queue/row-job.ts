@@ -42,9 +42,9 @@ export type RowJobData = {
 
 export type RowProgress = {
   /** The request being polled, if any. */
-  readonly current?: SubmittedRequest;
+  readonly current?: SubmittedRequest | undefined;
   /** Set just before a POST is sent, cleared when its answer is stored: a crash in between is an ambiguous submit. */
-  readonly submittingSince?: number;
+  readonly submittingSince?: number | undefined;
   /** Billable submissions made for this row (including ambiguous ones). */
   readonly submits: number;
   /** Every request id ever obtained for this row. */
@@ -53,4 +53,17 @@ export type RowProgress = {
   readonly resubmitReasons: readonly string[];
   /** API calls spent on this row. */
   readonly calls: number;
+  /** The audio once written: a restart after this point records the outcome without the API. */
+  readonly saved?: SavedAudio | undefined;
+};
+
+/** What a completed row saved. */
+export type SavedAudio = {
+  readonly file: string;
+  readonly bytes: number;
+  readonly durationS: number;
+  readonly sha256: string;
+  readonly requestId: string;
+  readonly inferenceTimeS: number | null;
+  readonly cost: number | null;
 };

@@ -1,0 +1,64 @@
+import type { ModelSlug } from '../segmind/models.js';
+
+/** One script row's outcome: a line of manifest.jsonl and an entry of manifest.json / manifest.csv. */
+export type ManifestEntry = {
+  readonly id: string;
+  readonly line: number;
+  /** 0-based script order. */
+  readonly seq: number;
+  readonly status: 'completed' | 'failed';
+  /** File name inside the run directory, or null for a failed row. */
+  readonly file: string | null;
+  readonly bytes: number | null;
+  readonly duration_s: number | null;
+  readonly audio_sha256: string | null;
+  readonly text_sha256: string;
+  readonly chars: number;
+  readonly model: ModelSlug;
+  readonly voice_1: string;
+  readonly voice_2: string | null;
+  readonly temperature: number;
+  /** The request whose audio was saved (or the last one tried). */
+  readonly request_id: string | null;
+  /** Billable submissions made for this row (ambiguous ones included). */
+  readonly submits: number;
+  /** Worker attempts on this row (BullMQ attempts, including retries asked for with `tts-batch retry`). */
+  readonly attempts: number;
+  readonly inference_time_s: number | null;
+  /** USD, as reported by the API, else the price table's figure. */
+  readonly cost: number | null;
+  readonly error: string | null;
+  readonly finished_at: string;
+  /** API calls spent on this row (submits, polls, result fetches). */
+  readonly calls: number;
+  /** Why submissions beyond the first happened ('expired', 'ambiguous', 'crash-during-submit'). */
+  readonly resubmit_reasons: readonly string[];
+  /** Hash of what determines the audio; ties the outcome to the enqueued version of the row. */
+  readonly content_hash: string;
+  readonly metadata: Readonly<Record<string, string>>;
+};
+
+/** The fixed columns of manifest.csv, in order; metadata columns follow. */
+export const MANIFEST_COLUMNS = [
+  'id',
+  'line',
+  'status',
+  'file',
+  'bytes',
+  'duration_s',
+  'audio_sha256',
+  'text_sha256',
+  'chars',
+  'model',
+  'voice_1',
+  'voice_2',
+  'temperature',
+  'request_id',
+  'submits',
+  'attempts',
+  'inference_time_s',
+  'cost',
+  'error',
+  'finished_at',
+  'calls',
+] as const satisfies readonly (keyof ManifestEntry)[];

@@ -1,0 +1,73 @@
+import type { PollScheduleName } from '../settings.js';
+import { SECOND } from '../time.js';
+
+/** What the fleet expects of one request's time from submit to completion. */
+export type LatencyEstimate = {
+  readonly medianMs: number;
+  /** Spread of ln(latency). */
+  readonly sigma: number;
+  /** How many completed requests the estimate rests on; 0 = the prior alone. */
+  readonly observations: number;
+};
+
+export type PollScheduleOptions = {
+  readonly name: PollScheduleName;
+  /** Interval of `fixed`, first wait of `exponential`. */
+  readonly intervalMs: number;
+  readonly minIntervalMs: number;
+  readonly maxIntervalMs: number;
+};
+
+export const DEFAULT_POLL_OPTIONS = {
+  name: 'adaptive',
+  intervalMs: 1 * SECOND,
+  minIntervalMs: 50,
+  maxIntervalMs: 30 * SECOND,
+} as const satisfies PollScheduleOptions;
+
+/**
+ * The adaptive schedule's shape. The first poll goes where about a third of requests have
+ * completed (the median shifted down by half a sigma); after that each wait is a fixed share
+ * of the time elapsed since submit, so the detection delay stays near half that share of the
+ * request's own latency while the number of polls grows only with the log of the overrun.
+ * Until the fleet has seen a few completions, the prior (from the model table) may be far off,
+ * so the first poll comes no later than `coldStartFirstPollMs` and waits grow by half.
+ */
+export const ADAPTIVE = {
+  firstPollZ: -0.5,
+  stepShare: 0.15,
+  coldStartObservations: 3,
+  coldStartFirstPollMs: 1 * SECOND,
+  coldStartGrowth: 1.5,
+} as const;
+
+const clamp = (value: number, min: number, max: number) => Math.min(max, Math.max(min, value));
+
+/**
+ * How long to wait before poll number `polls` (0 = the first poll after submit) of a request
+ * submitted `elapsedMs` ago. Pure: the same inputs always give the same wait.
+ */
+export function nextPollDelayMs(
+  options: PollScheduleOptions,
+  estimate: LatencyEstimate,
+  elapsedMs: number,
+  polls: number,
+): number {
+  const bound = (ms: number) => Math.round(clamp(ms, options.minIntervalMs, options.maxIntervalMs));
+  switch (options.name) {
+    case 'fixed':
+      return Math.max(1, Math.round(options.intervalMs));
+    case 'exponential':
+      return bound(options.intervalMs * 2 ** polls);
+    case 'adaptive': {
+      const cold = estimate.observations < ADAPTIVE.coldStartObservations;
+      if (polls === 0) {
+        const firstAtMs = estimate.medianMs * Math.exp(ADAPTIVE.firstPollZ * estimate.sigma);
+        const target = cold ? Math.min(firstAtMs, ADAPTIVE.coldStartFirstPollMs) : firstAtMs;
+        return bound(target - elapsedMs);
+      }
+      const share = cold ? ADAPTIVE.coldStartGrowth - 1 : ADAPTIVE.stepShare;
+      return bound(elapsedMs * share);
+    }
+  }
+}
