@@ -1,8 +1,155 @@
-import type { Command } from './context.js';
+import { resolve, join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { UsageError } from '../errors.js';
+import { ROWS_QUEUE } from '../queue/keys.js';
+import { connectRedis, makeRedis } from '../redis/connection.js';
+import { loadSettings } from '../settings.js';
+import { enqueueScan, type EnqueueResult } from '../enqueue/enqueue.js';
+import { estimateRun, formatEstimate } from '../enqueue/estimate.js';
+import { makeProgress } from '../enqueue/progress.js';
+import { resolveRowDefaults } from '../enqueue/row-defaults.js';
+import { checkRunName, defaultRunName } from '../enqueue/run-name.js';
+import { scanScript, type ScriptScan } from '../enqueue/scan-script.js';
+import { parseScheduleAt } from '../enqueue/schedule-at.js';
+import { formatProblem, formatProblems, ScriptError } from '../script/problems.js';
+import { checkScriptFile } from '../script/read-script.js';
+import type { CliContext, Command } from './context.js';
 
-// Placeholder until the enqueue command lands; it fails loudly rather than pretending to work.
-export const runEnqueueCommand: Command = async (_argv, context) => {
-  await Promise.resolve();
-  context.stderr.write('tts-batch enqueue: not implemented yet\n');
-  return 1;
+const HELP = `Usage: tts-batch enqueue <file> [options]
+
+Validates every row of a narration script (.csv, .jsonl or .ndjson), then adds one job per row
+to the queue. Enqueueing the same script again adds nothing; only new or changed rows are queued,
+and a row whose identical audio is already in the run's output directory is skipped.
+
+Options:
+  --run NAME         run name (default: the script's file name without extension)
+  --out DIR          output root; the run is written to DIR/NAME (default: TTS_OUT_DIR, ./out)
+  --model SLUG       default model: gemini-3.1-flash-tts or gemini-2.5-flash-tts (default: TTS_MODEL)
+  --voice NAME       default voice_1 (default: TTS_VOICE, else the model's default voice)
+  --voice2 NAME      default voice_2, making every row a two-speaker dialogue (default: TTS_VOICE2)
+  --temperature T    default temperature, 0 to 2 (default: TTS_TEMPERATURE, else 0.4)
+  --at TIME          hold the run until TIME: HH:MM (next occurrence, local time) or an ISO time
+  --dry-run          print rows, characters, API calls, cost and time; add nothing
+  --skip-invalid     enqueue the valid rows and list the invalid ones (default: refuse the script)
+  -h, --help         show this help
+
+A row's own columns win over the options above. Problems are listed as file:line: field: message.
+Exit status: 0 done, 2 bad script or usage (nothing enqueued), 1 any other failure.
+`;
+
+const OPTIONS = {
+  run: { type: 'string' },
+  out: { type: 'string' },
+  model: { type: 'string' },
+  voice: { type: 'string' },
+  voice2: { type: 'string' },
+  temperature: { type: 'string' },
+  at: { type: 'string' },
+  'dry-run': { type: 'boolean' },
+  'skip-invalid': { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+function parse(argv: readonly string[]) {
+  try {
+    return parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message}\n\n${HELP}`, { cause: error });
+  }
+}
+
+function summary(
+  run: string,
+  outDir: string,
+  result: EnqueueResult,
+  scan: ScriptScan,
+  scheduledAt: number,
+): string {
+  const counts = [`new ${result.new}`, `unchanged ${result.unchanged}`, `skipped ${result.skipped}`];
+  if (result.removed > 0) counts.push(`removed ${result.removed}`);
+  if (scan.invalidRows > 0) counts.push(`invalid ${scan.invalidRows}`);
+  const lines = [`run: ${run}`, `output: ${outDir}`, `rows: ${counts.join(', ')}`];
+  if (scheduledAt > 0) lines.push(`scheduled: ${new Date(scheduledAt).toString()} (jobs wait until then)`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** `tts-batch enqueue <file>`: validate the whole script, then add one job per row. */
+export const runEnqueueCommand: Command = async (argv, context: CliContext) => {
+  const { values, positionals } = parse(argv);
+  if (values.help) {
+    context.stdout.write(HELP);
+    return 0;
+  }
+  if (positionals.length !== 1 || positionals[0] === undefined) {
+    throw new UsageError(`Expected one script file, got ${positionals.length}\n\n${HELP}`);
+  }
+  const shownFile = positionals[0];
+  const file = resolve(context.cwd, shownFile);
+  const settings = loadSettings(context.env);
+  const dryRun = values['dry-run'] === true;
+
+  let redis: Redis | undefined;
+  let queue: Queue | undefined;
+  const progress = makeProgress({ stream: context.stderr });
+  try {
+    const sizeBytes = await checkScriptFile(file);
+    const run = values.run === undefined ? defaultRunName(file) : checkRunName(values.run);
+    const defaults = resolveRowDefaults(values, settings);
+    const scheduledAt = values.at === undefined ? 0 : parseScheduleAt(values.at, Date.now());
+    const outDir = join(resolve(context.cwd, values.out ?? settings.outDir), run);
+    if (!dryRun) {
+      redis = makeRedis(settings.redisUrl, 'command');
+      redis.on('error', () => {});
+      await connectRedis(redis, settings.redisUrl);
+    }
+
+    const validation = { defaults, maxChars: settings.maxChars };
+    progress.start('reading', sizeBytes, 'rows');
+    const scan = await scanScript(file, validation, (rows, bytes) => progress.update(bytes, rows));
+    progress.stop();
+    for (const warning of scan.warnings)
+      context.stderr.write(`warning: ${formatProblem(shownFile, warning)}\n`);
+    if (scan.problemCount > 0) {
+      context.stderr.write(
+        `${formatProblems(shownFile, scan.problems, scan.problemCount - scan.problems.length)}\n`,
+      );
+      if (values['skip-invalid'] !== true || scan.validRows === 0) {
+        context.stderr.write(
+          `tts-batch enqueue: ${scan.invalidRows} of ${scan.records} rows are invalid; nothing was enqueued` +
+            (scan.validRows > 0
+              ? ` (fix them, or pass --skip-invalid to enqueue the ${scan.validRows} valid rows)\n`
+              : '\n'),
+        );
+        return 2;
+      }
+      context.stderr.write(`tts-batch enqueue: skipping ${scan.invalidRows} invalid rows (--skip-invalid)\n`);
+    }
+
+    if (dryRun) {
+      context.stdout.write(`run: ${run} (dry run: nothing added)\n`);
+      context.stdout.write(`${formatEstimate(estimateRun(scan, settings), settings)}\n`);
+      return 0;
+    }
+    if (redis === undefined) throw new Error('unreachable: Redis is connected unless --dry-run');
+    queue = new Queue(ROWS_QUEUE, { connection: redis, prefix: settings.queuePrefix });
+    queue.on('error', () => {});
+    const result = await enqueueScan(
+      scan,
+      { run, outDir, defaults, maxChars: settings.maxChars, scheduledAt },
+      { redis, queue, prefix: settings.queuePrefix, nowMs: Date.now, progress, signal: context.signal },
+    );
+    context.stdout.write(summary(run, outDir, result, scan, scheduledAt));
+    return 0;
+  } catch (error) {
+    if (!(error instanceof ScriptError)) throw error;
+    context.stderr.write(`${formatProblems(shownFile, error.problems, error.moreCount)}\n`);
+    context.stderr.write('tts-batch enqueue: the script cannot be read; nothing was enqueued\n');
+    return 2;
+  } finally {
+    progress.stop();
+    await queue?.close().catch(() => {});
+    await redis?.quit().catch(() => redis?.disconnect());
+  }
 };

@@ -1,0 +1,98 @@
+import type { Queue } from 'bullmq';
+import { TtsBatchError } from '../errors.js';
+import { ROW_JOB_OPTIONS } from '../queue/job-options.js';
+import { rowJobId } from '../queue/keys.js';
+import type { RowJobData } from '../queue/row-job.js';
+import { readScript } from '../script/read-script.js';
+import { validateRecord, type ValidationContext } from '../script/validate-row.js';
+import { contentHash, sha256Hex } from './content-hash.js';
+import type { ScriptScan } from './scan-script.js';
+
+/** Jobs per `addBulk`: large enough to amortise the round trip, small enough for one Lua call's memory. */
+export const ADD_CHUNK_JOBS = 1000;
+
+/** The script changed between the two passes over it; running enqueue again repairs the run. */
+export class ScriptChangedError extends TtsBatchError {
+  override name = 'ScriptChangedError' as const;
+  constructor(
+    readonly file: string,
+    readonly line: number,
+  ) {
+    super(`${file}:${line}: the script changed while it was being enqueued; run enqueue again`);
+  }
+}
+
+export type AddJobsOptions = {
+  readonly queue: Queue;
+  readonly run: string;
+  readonly outDir: string;
+  /** ms since epoch; 0 = not scheduled. */
+  readonly scheduledAt: number;
+  readonly nowMs: () => number;
+  readonly signal?: AbortSignal;
+};
+
+/**
+ * Pass 2: reads the script again and adds a job for every row that needs one, in chunks with
+ * `addBulk`. Resolves to the number of jobs added.
+ */
+export async function addRowJobs(
+  options: AddJobsOptions,
+  scan: ScriptScan,
+  context: ValidationContext,
+  needsJob: Uint8Array,
+  onProgress: (jobsAdded: number) => void = () => {},
+): Promise<number> {
+  const { queue, run, outDir, scheduledAt } = options;
+  let batch: {
+    name: 'row';
+    data: RowJobData;
+    opts: typeof ROW_JOB_OPTIONS & { jobId: string; delay?: number };
+  }[] = [];
+  let added = 0;
+  const flush = async () => {
+    if (batch.length === 0) return;
+    options.signal?.throwIfAborted();
+    const delay = scheduledAt > 0 ? Math.max(0, scheduledAt - options.nowMs()) : 0;
+    await queue.addBulk(delay > 0 ? batch.map((job) => ({ ...job, opts: { ...job.opts, delay } })) : batch);
+    added += batch.length;
+    batch = [];
+    onProgress(added);
+  };
+  const wanted = needsJob.reduce((sum, flag) => sum + flag, 0);
+  if (wanted === 0) return 0;
+
+  for await (const record of readScript(scan.file)) {
+    if (needsJob[record.seq] !== 1) continue;
+    const result = validateRecord(record, context);
+    const id = result.ok ? (result.row.id ?? scan.index.id(record.seq)) : undefined;
+    const hash = result.ok ? contentHash(result.row.request) : undefined;
+    if (
+      !result.ok ||
+      id !== scan.index.id(record.seq) ||
+      id === undefined ||
+      hash !== scan.index.contentHash(record.seq) ||
+      hash === undefined
+    ) {
+      throw new ScriptChangedError(scan.file, record.line);
+    }
+    const { row } = result;
+    const data: RowJobData = {
+      run,
+      id,
+      line: row.line,
+      seq: row.seq,
+      request: row.request,
+      meta: row.meta,
+      contentHash: hash,
+      textSha256: sha256Hex(row.request.text),
+      outDir,
+    };
+    batch.push({ name: 'row', data, opts: { ...ROW_JOB_OPTIONS, jobId: rowJobId(run, id, hash) } });
+    if (batch.length >= ADD_CHUNK_JOBS) await flush();
+    if (added + batch.length === wanted) break;
+  }
+  await flush();
+  if (added !== wanted) throw new ScriptChangedError(scan.file, scan.index.line(scan.records - 1));
+  return added;
+}

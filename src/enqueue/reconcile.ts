@@ -1,0 +1,162 @@
+import { access } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { rowJobId, runKeys } from '../queue/keys.js';
+import type { ScriptScan } from './scan-script.js';
+
+/** Rows per round trip while comparing the script with the run in Redis. */
+export const RECONCILE_CHUNK_ROWS = 1000;
+
+export type RowCounts = {
+  /** Rows that get a job now: changed, first seen, or whose job and audio are gone. */
+  readonly new: number;
+  /** Rows whose job for the same content is already in the queue. */
+  readonly unchanged: number;
+  /** Rows whose identical audio is already complete in the output directory. */
+  readonly skipped: number;
+  /** Rows of an earlier enqueue that are no longer in the script. */
+  readonly removed: number;
+};
+
+export type Reconciled = {
+  readonly counts: RowCounts;
+  /** 1 at seq when the row needs a job. */
+  readonly needsJob: Uint8Array;
+};
+
+export type RunState = {
+  readonly redis: Redis;
+  readonly queue: Queue;
+  readonly prefix: string;
+  readonly run: string;
+  /** Absolute output directory of the run. */
+  readonly outDir: string;
+};
+
+type Outcome = { readonly status?: unknown; readonly contentHash?: unknown; readonly file?: unknown };
+
+function parseOutcome(json: string | null): Outcome | undefined {
+  if (json === null) return undefined;
+  try {
+    const value: unknown = JSON.parse(json);
+    return value !== null && typeof value === 'object' ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  return access(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** Removes a job unless a worker holds it (an active job finishes; its outcome no longer counts). */
+async function removeJob(queue: Queue, jobId: string): Promise<void> {
+  await queue.remove(jobId).catch(() => 0);
+}
+
+/**
+ * Brings the run's `rows` and `outcomes` hashes in line with the script, before any job is added,
+ * so that the run is never seen finished with rows still to come: every row id gets its content
+ * hash, a changed row loses its old outcome and old job, rows gone from the script are dropped.
+ */
+export async function reconcileRun(
+  state: RunState,
+  scan: ScriptScan,
+  onProgress: (rowsChecked: number) => void = () => {},
+): Promise<Reconciled> {
+  const { redis, queue, run, outDir } = state;
+  const keys = runKeys(state.prefix, run);
+  const needsJob = new Uint8Array(scan.records);
+  const counts = { new: 0, unchanged: 0, skipped: 0, removed: 0 };
+  let checked = 0;
+
+  for (let start = 0; start < scan.records; start += RECONCILE_CHUNK_ROWS) {
+    const rows: { seq: number; id: string; hash: string }[] = [];
+    for (let seq = start; seq < Math.min(start + RECONCILE_CHUNK_ROWS, scan.records); seq += 1) {
+      const id = scan.index.id(seq);
+      const hash = scan.index.contentHash(seq);
+      if (id !== undefined && hash !== undefined && scan.index.isValid(seq)) rows.push({ seq, id, hash });
+    }
+    if (rows.length === 0) continue;
+    const ids = rows.map((row) => row.id);
+    const [previous, outcomes, jobsExist] = await Promise.all([
+      redis.hmget(keys.rows, ...ids),
+      redis.hmget(keys.outcomes, ...ids),
+      redis.pipeline(rows.map((row) => ['exists', queue.toKey(rowJobId(run, row.id, row.hash))])).exec(),
+    ]);
+    const kinds = await Promise.all(
+      rows.map(async (row, at) => {
+        if (previous[at] !== row.hash) return 'changed';
+        const outcome = parseOutcome(outcomes[at] ?? null);
+        const completed = outcome?.status === 'completed' && outcome.contentHash === row.hash;
+        if (completed && typeof outcome.file === 'string') {
+          if (await exists(join(outDir, basename(outcome.file)))) return 'skipped';
+        }
+        const jobThere = jobsExist?.[at]?.[1] === 1;
+        if (jobThere && !completed) return 'unchanged';
+        // The job is gone (removed, or failed and cleaned) or the audio file is: queue it again.
+        return jobThere ? 'requeued-stale-job' : 'requeued';
+      }),
+    );
+
+    const changed: { id: string; hash: string }[] = [];
+    const cleared: string[] = [];
+    const staleJobs: string[] = [];
+    rows.forEach((row, at) => {
+      const kind = kinds[at];
+      if (kind === 'skipped') counts.skipped += 1;
+      else if (kind === 'unchanged') counts.unchanged += 1;
+      else {
+        needsJob[row.seq] = 1;
+        counts.new += 1;
+        cleared.push(row.id);
+        const old = previous[at] ?? null;
+        if (kind === 'changed') changed.push(row);
+        if (kind === 'changed' && old !== null) staleJobs.push(rowJobId(run, row.id, old));
+        if (kind === 'requeued-stale-job') staleJobs.push(rowJobId(run, row.id, row.hash));
+      }
+    });
+
+    const transaction = redis.multi();
+    if (changed.length > 0) transaction.hset(keys.rows, ...changed.flatMap((row) => [row.id, row.hash]));
+    if (cleared.length > 0) transaction.hdel(keys.outcomes, ...cleared);
+    await transaction.exec();
+    await Promise.all(staleJobs.map((jobId) => removeJob(queue, jobId)));
+    checked += rows.length;
+    onProgress(checked);
+  }
+
+  counts.removed = await removeGoneRows(state, scan);
+  return { counts, needsJob };
+}
+
+/** Drops rows of earlier enqueues that this script no longer has (or has as an invalid row). */
+async function removeGoneRows(state: RunState, scan: ScriptScan): Promise<number> {
+  const keys = runKeys(state.prefix, state.run);
+  let removed = 0;
+  let cursor = '0';
+  do {
+    const [next, flat] = await state.redis.hscan(keys.rows, cursor, 'COUNT', RECONCILE_CHUNK_ROWS);
+    cursor = next;
+    const gone: { id: string; hash: string }[] = [];
+    for (let at = 0; at + 1 < flat.length; at += 2) {
+      const id = flat[at] ?? '';
+      const seq = scan.seqById.get(id);
+      if (seq === undefined || !scan.index.isValid(seq)) gone.push({ id, hash: flat[at + 1] ?? '' });
+    }
+    if (gone.length === 0) continue;
+    const ids = gone.map((row) => row.id);
+    await state.redis
+      .multi()
+      .hdel(keys.rows, ...ids)
+      .hdel(keys.outcomes, ...ids)
+      .exec();
+    await Promise.all(gone.map((row) => removeJob(state.queue, rowJobId(state.run, row.id, row.hash))));
+    removed += gone.length;
+  } while (cursor !== '0');
+  return removed;
+}

@@ -1,0 +1,56 @@
+import { ConfigError, UsageError } from '../errors.js';
+import type { RowDefaults } from '../queue/run-meta.js';
+import {
+  DEFAULT_MODEL,
+  DEFAULT_TEMPERATURE,
+  GEMINI_VOICES,
+  isGeminiVoice,
+  isModelSlug,
+} from '../segmind/models.js';
+import type { Settings } from '../settings.js';
+
+/** The row-default flags of `enqueue`, as typed on the command line. */
+export type DefaultFlags = {
+  readonly model?: string | undefined;
+  readonly voice?: string | undefined;
+  readonly voice2?: string | undefined;
+  readonly temperature?: string | undefined;
+};
+
+function checkVoice(value: string | undefined, name: string, fromFlag: boolean): string | undefined {
+  if (value === undefined || isGeminiVoice(value)) return value;
+  const message = `Expected \`${name}\` to be one of the Gemini voices (${GEMINI_VOICES.join(', ')}), got \`${value}\``;
+  throw fromFlag ? new UsageError(message) : new ConfigError(name, message);
+}
+
+/** Row defaults: the flags, then the settings, then the model's own (voice_1 stays open until the row's model is known). */
+export function resolveRowDefaults(
+  flags: DefaultFlags,
+  settings: Pick<Settings, 'defaultModel' | 'defaultVoice' | 'defaultVoice2' | 'defaultTemperature'>,
+): RowDefaults {
+  if (flags.model !== undefined && !isModelSlug(flags.model)) {
+    throw new UsageError(
+      `Expected \`--model\` to be gemini-3.1-flash-tts or gemini-2.5-flash-tts, got \`${flags.model}\``,
+    );
+  }
+  let temperature = settings.defaultTemperature ?? DEFAULT_TEMPERATURE;
+  if (flags.temperature !== undefined) {
+    const value = /^\s*[+-]?(\d+\.?\d*|\.\d+)\s*$/.test(flags.temperature) ? Number(flags.temperature) : NaN;
+    if (!(value >= 0 && value <= 2)) {
+      throw new UsageError(
+        `Expected \`--temperature\` to be a number in [0, 2], got \`${flags.temperature}\``,
+      );
+    }
+    temperature = value;
+  }
+  const voice1 =
+    checkVoice(flags.voice, '--voice', true) ?? checkVoice(settings.defaultVoice, 'TTS_VOICE', false);
+  const voice2 =
+    checkVoice(flags.voice2, '--voice2', true) ?? checkVoice(settings.defaultVoice2, 'TTS_VOICE2', false);
+  return {
+    model: flags.model ?? settings.defaultModel ?? DEFAULT_MODEL,
+    voice_1: voice1,
+    voice_2: voice2,
+    temperature,
+  };
+}

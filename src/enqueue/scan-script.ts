@@ -1,0 +1,144 @@
+import { MODEL_SLUGS, MODELS, type ModelSlug } from '../segmind/models.js';
+import { MAX_PRINTED_PROBLEMS, ScriptError, type Problem } from '../script/problems.js';
+import { readScript } from '../script/read-script.js';
+import { defaultRowId } from '../script/row-id.js';
+import { makeRowIndex, type RowIndex } from '../script/row-index.js';
+import { validateRecord, type ValidationContext } from '../script/validate-row.js';
+import { contentHash } from './content-hash.js';
+
+/** Pass 1 over a script: every row validated, and what enqueueing needs kept without the texts. */
+export type ScriptScan = {
+  readonly file: string;
+  /** Records in the script, valid or not. */
+  readonly records: number;
+  readonly validRows: number;
+  /** Characters of the valid rows' texts. */
+  readonly chars: number;
+  readonly rowsByModel: Readonly<Record<ModelSlug, number>>;
+  /** The first MAX_PRINTED_PROBLEMS problems; `problemCount` counts them all. */
+  readonly problems: readonly Problem[];
+  readonly problemCount: number;
+  /** Invalid rows (a row may have several problems). */
+  readonly invalidRows: number;
+  readonly warnings: readonly Problem[];
+  readonly index: RowIndex;
+  /** Row id -> seq, for the valid rows. */
+  readonly seqById: ReadonlyMap<string, number>;
+};
+
+export type ScanProgress = (rowsRead: number, bytesRead: number) => void;
+
+export async function scanScript(
+  file: string,
+  context: ValidationContext,
+  onProgress: ScanProgress = () => {},
+): Promise<ScriptScan> {
+  const index = makeRowIndex();
+  const seqById = new Map<string, number>();
+  const defaultSeqs: number[] = [];
+  const problems: Problem[] = [];
+  let problemCount = 0;
+  const addProblems = (found: readonly Problem[]) => {
+    problemCount += found.length;
+    problems.push(...found.slice(0, Math.max(0, MAX_PRINTED_PROBLEMS - problems.length)));
+  };
+  const undocumented = new Map<string, { line: number; model: ModelSlug; voice: string; rows: number }>();
+  let bytesRead = 0;
+
+  try {
+    for await (const record of readScript(file, (bytes) => (bytesRead = bytes))) {
+      const result = validateRecord(record, context);
+      if (!result.ok) {
+        addProblems(result.problems);
+        index.push({ line: record.line, id: undefined, contentHash: undefined, chars: 0, model: undefined });
+      } else {
+        const { row } = result;
+        let valid = true;
+        if (row.id === undefined) defaultSeqs.push(row.seq);
+        else {
+          const first = seqById.get(row.id);
+          if (first === undefined) seqById.set(row.id, row.seq);
+          else {
+            valid = false;
+            addProblems([
+              {
+                line: row.line,
+                field: 'id',
+                message: `\`${row.id}\` is already the id of line ${index.line(first)}`,
+              },
+            ]);
+          }
+        }
+        index.push({
+          line: row.line,
+          id: row.id,
+          contentHash: valid ? contentHash(row.request) : undefined,
+          chars: row.chars,
+          model: valid ? row.request.model : undefined,
+        });
+        for (const warning of result.warnings) {
+          const key = `${warning.model} ${warning.voice}`;
+          const seen = undocumented.get(key);
+          if (seen) seen.rows += 1;
+          else undocumented.set(key, { ...warning, rows: 1 });
+        }
+      }
+      if ((record.seq & 0x3ff) === 0) onProgress(record.seq + 1, bytesRead);
+    }
+  } catch (error) {
+    if (error instanceof ScriptError) {
+      addProblems(error.problems);
+      throw new ScriptError(file, problems, problemCount - problems.length);
+    }
+    throw error;
+  }
+
+  const records = index.count();
+  onProgress(records, bytesRead);
+  for (const seq of defaultSeqs) {
+    const id = defaultRowId(seq, records);
+    const other = seqById.get(id);
+    if (other === undefined) {
+      seqById.set(id, seq);
+      index.setId(seq, id);
+    } else {
+      index.invalidate(seq);
+      addProblems([
+        {
+          line: index.line(seq),
+          field: 'id',
+          message: `the default id \`${id}\` is already the id of line ${index.line(other)}`,
+        },
+      ]);
+    }
+  }
+
+  const rowsByModel = Object.fromEntries(MODEL_SLUGS.map((slug) => [slug, 0])) as Record<ModelSlug, number>;
+  let validRows = 0;
+  let chars = 0;
+  for (let seq = 0; seq < records; seq += 1) {
+    const model = index.model(seq);
+    if (model === undefined) continue;
+    validRows += 1;
+    chars += index.chars(seq);
+    rowsByModel[model] += 1;
+  }
+  const warnings = [...undocumented.values()].map(({ line, model, voice, rows }) => ({
+    line,
+    field: 'voice',
+    message: `\`${voice}\` is not among the voices Segmind documents for ${model} (${MODELS[model].documentedVoices.join(', ')}); accepted, but the API may refuse it (${rows} row${rows === 1 ? '' : 's'})`,
+  }));
+  return {
+    file,
+    records,
+    validRows,
+    chars,
+    rowsByModel,
+    problems,
+    problemCount,
+    invalidRows: records - validRows,
+    warnings,
+    index,
+    seqById,
+  };
+}

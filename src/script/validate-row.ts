@@ -1,0 +1,142 @@
+import type { RowRequest } from '../queue/row-job.js';
+import type { RowDefaults } from '../queue/run-meta.js';
+import { GEMINI_VOICES, isGeminiVoice, isModelSlug, MODELS, type ModelSlug } from '../segmind/models.js';
+import { showValue, type Problem } from './problems.js';
+import { isSafeName, NAME_RULE } from './row-id.js';
+import { KNOWN_FIELDS, type RawRecord, type ScriptRow } from './script-row.js';
+
+export type ValidationContext = {
+  /** Flags, then settings, then the model's own defaults. */
+  readonly defaults: RowDefaults;
+  /** Longest text accepted, in characters (TTS_MAX_CHARS). */
+  readonly maxChars: number;
+};
+
+/** A voice accepted without being documented for the row's model (3.1 documents 6 of 30). */
+export type VoiceWarning = { readonly line: number; readonly model: ModelSlug; readonly voice: string };
+
+export type Validation =
+  | { readonly ok: true; readonly row: ScriptRow; readonly warnings: readonly VoiceWarning[] }
+  | { readonly ok: false; readonly problems: readonly Problem[] };
+
+const KNOWN: ReadonlySet<string> = new Set(KNOWN_FIELDS);
+
+/** Characters as users count them: Unicode code points, not UTF-16 units. */
+export function countChars(text: string): number {
+  let surrogates = 0;
+  for (let at = 0; at < text.length; at += 1) {
+    const code = text.charCodeAt(at);
+    if (code >= 0xdc00 && code <= 0xdfff) surrogates += 1;
+  }
+  return text.length - surrogates;
+}
+
+function kindOf(value: unknown): string {
+  return Array.isArray(value) ? 'an array' : value === null ? 'null' : `a ${typeof value}`;
+}
+
+/** Validates one record into a ScriptRow, or lists everything wrong with it. */
+export function validateRecord(record: RawRecord, context: ValidationContext): Validation {
+  const problems: Problem[] = [...record.problems];
+  const { line } = record;
+  const problem = (field: string, message: string) => problems.push({ line, field, message });
+
+  /** A string field: CSV cells and JSON strings, trimmed; absent when empty or null. */
+  const text = (field: string, numbersAllowed = false): string | undefined => {
+    const value = record.fields.get(field);
+    if (value === undefined || value === null) return undefined;
+    if (typeof value === 'number' && numbersAllowed && Number.isFinite(value)) return String(value);
+    if (typeof value !== 'string') {
+      problem(field, `expected a string, got ${kindOf(value)} ${showValue(value)}`);
+      return undefined;
+    }
+    const trimmed = value.trim();
+    return trimmed === '' ? undefined : trimmed;
+  };
+
+  const rowText = text('text');
+  let chars = 0;
+  if (rowText === undefined) {
+    if (!problems.some((item) => item.field === 'text' || item.field === 'json')) {
+      problem('text', 'is empty; every row needs the text to speak');
+    }
+  } else {
+    chars = countChars(rowText);
+    // Segmind documents no limit, but the model makes at most ~8 min of audio per call
+    // (~7,200 chars at ~15 chars/s), drifts on long inputs and gets slow past ~2,000 chars.
+    // Until the long-form issue splits rows, longer rows are refused here (TTS_MAX_CHARS, 5,000).
+    if (chars > context.maxChars) {
+      problem(
+        'text',
+        `${chars} characters, more than the limit of ${context.maxChars} (TTS_MAX_CHARS); split the row (starts ${showValue(rowText)})`,
+      );
+    }
+  }
+
+  const id = text('id', true);
+  if (id !== undefined && !isSafeName(id)) problem('id', `${showValue(id)} is not a valid id (${NAME_RULE})`);
+
+  const modelValue = text('model');
+  if (modelValue !== undefined && !isModelSlug(modelValue)) {
+    problem('model', `unknown model ${showValue(modelValue)}; expected ${Object.keys(MODELS).join(' or ')}`);
+  }
+  const model = modelValue !== undefined && isModelSlug(modelValue) ? modelValue : context.defaults.model;
+
+  const voice = (field: 'voice_1' | 'voice_2'): string | undefined => {
+    const value = text(field);
+    if (value === undefined || isGeminiVoice(value)) return value;
+    const near = GEMINI_VOICES.find((known) => known.toLowerCase() === value.toLowerCase());
+    problem(
+      field,
+      `unknown voice ${showValue(value)}; ${near ? `did you mean \`${near}\`?` : `expected one of ${GEMINI_VOICES.join(', ')}`}`,
+    );
+    return undefined;
+  };
+  const voice1 = voice('voice_1') ?? context.defaults.voice_1 ?? MODELS[model].defaultVoice;
+  const voice2 = voice('voice_2') ?? context.defaults.voice_2;
+  if (voice2 !== undefined && voice2 === voice1) {
+    problem('voice_2', `${showValue(voice2)} is also voice_1; a dialogue needs two different voices`);
+  }
+
+  let temperature = context.defaults.temperature;
+  const rawTemperature = record.fields.get('temperature');
+  if (typeof rawTemperature === 'number' || typeof rawTemperature === 'string') {
+    const written = String(rawTemperature).trim();
+    const value = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(written) ? Number(written) : Number.NaN;
+    if (written === '') {
+      // empty cell: the default
+    } else if (!Number.isFinite(value) || value < 0 || value > 2) {
+      problem('temperature', `expected a number in [0, 2], got ${showValue(rawTemperature)}`);
+    } else {
+      temperature = value;
+    }
+  } else if (rawTemperature !== undefined && rawTemperature !== null) {
+    problem('temperature', `expected a number in [0, 2], got ${kindOf(rawTemperature)}`);
+  }
+
+  const metaEntries: [string, string][] = [];
+  for (const [name, value] of record.fields) {
+    if (KNOWN.has(name) || value === null || value === undefined) continue;
+    if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') {
+      metaEntries.push([name, String(value)]);
+    } else {
+      problem(name, `metadata must be a string, number or boolean, got ${kindOf(value)}`);
+    }
+  }
+
+  if (problems.length > 0 || rowText === undefined) return { ok: false, problems };
+  const request: RowRequest = {
+    text: rowText,
+    model,
+    voice_1: voice1,
+    ...(voice2 !== undefined ? { voice_2: voice2 } : {}),
+    temperature,
+  };
+  const documented: readonly string[] = MODELS[model].documentedVoices;
+  const warnings = [voice1, voice2]
+    .filter((name): name is string => name !== undefined && !documented.includes(name))
+    .map((name) => ({ line, model, voice: name }));
+  // fromEntries, not assignment: a column named `__proto__` stays an ordinary field.
+  const meta: Readonly<Record<string, string>> = Object.fromEntries(metaEntries);
+  return { ok: true, row: { id, line, seq: record.seq, request, chars, meta }, warnings };
+}
