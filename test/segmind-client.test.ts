@@ -174,3 +174,18 @@ test('real undici failures: a refused POST is retried, a reset after sending is 
     ['submit', 'network'],
   ]);
 });
+
+test('bad options are refused, naming the option and the value', () => {
+  assert.throws(
+    () => makeSegmindClient({ baseUrl: BASE, apiKey: API_KEY, requestTimeoutMs: 0 }),
+    /Expected `requestTimeoutMs` to be a finite number > 0, got `0`/,
+  );
+  assert.throws(
+    () => makeSegmindClient({ baseUrl: BASE, apiKey: API_KEY, maxRedirects: -1 }),
+    /`maxRedirects`/,
+  );
+  assert.throws(
+    () => makeSegmindClient({ baseUrl: BASE, apiKey: API_KEY, retry: { factor: 0 } }),
+    /`factor`/,
+  );
+});

@@ -105,9 +105,24 @@ function isRetryable(error: unknown, policy: RetryPolicy): boolean {
   return error instanceof NetworkError || error instanceof RequestTimeoutError;
 }
 
+function checkPositive(name: string, value: number | undefined): void {
+  if (value !== undefined && !(Number.isFinite(value) && value > 0)) {
+    throw new RangeError(`Expected \`${name}\` to be a finite number > 0, got \`${value}\``);
+  }
+}
+
 /** Creates a client. Options are checked here; nothing is sent until a method is called. */
 export function makeSegmindClient(options: SegmindClientOptions): SegmindClient {
   const policy = resolveRetryPolicy(options.retry);
+  checkPositive('requestTimeoutMs', options.requestTimeoutMs);
+  checkPositive('downloadMaxBytes', options.downloadMaxBytes);
+  checkPositive('downloadTimeoutMs', options.downloadTimeoutMs);
+  if (
+    options.maxRedirects !== undefined &&
+    !(Number.isInteger(options.maxRedirects) && options.maxRedirects >= 0)
+  ) {
+    throw new RangeError(`Expected \`maxRedirects\` to be an integer >= 0, got \`${options.maxRedirects}\``);
+  }
   const base = new URL(options.baseUrl.endsWith('/') ? options.baseUrl : `${options.baseUrl}/`);
   const baseIsLoopback = hostKind(base.hostname) === 'loopback';
   const fetchImpl = options.fetch ?? globalThis.fetch;
