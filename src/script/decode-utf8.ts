@@ -69,7 +69,7 @@ export async function* decodeUtf8(chunks: AsyncIterable<Uint8Array>, file: strin
       text = decoder.decode(bytes.subarray(0, complete));
     } catch {
       const bad = firstInvalidPrefixLength(bytes.subarray(0, complete));
-      const line = linesBefore + countNewlines(bytes, bad) + 1;
+      const line = linesBefore + countNewlines(bytes, bad - 1) + 1;
       const start = Math.max(0, bad - 4);
       const shown = [...bytes.subarray(start, bad)].filter((byte) => byte >= 0x80).map(hex);
       throw fatal(

@@ -1,10 +1,12 @@
 import { Readable } from 'node:stream';
-import { CsvError, parse } from 'csv-parse';
+import { CsvError, parse, type Options } from 'csv-parse';
 import { fatal, ScriptError, type Problem } from './problems.js';
 import type { RawRecord } from './script-row.js';
 
 /** Longest record accepted, in characters: far above any valid row, low enough to keep memory flat. */
 export const MAX_RECORD_CHARS = 1_000_000;
+
+type ParsedRecord = { readonly line: number; readonly cells: string[] };
 
 /** Line breaks in `text`: CRLF, LF and a lone CR each count once. */
 function countBreaks(text: string, stopAtContent = false): number {
@@ -65,6 +67,15 @@ export async function* readCsvRecords(
   chunks: AsyncIterable<string>,
   file: string,
 ): AsyncGenerator<RawRecord> {
+  // Lines are counted as each record is parsed (on_record), so that a parse error that ends the
+  // stream before buffered records are read still knows the line its record starts on.
+  let nextLine = 1;
+  // With `raw`, csv-parse hands on_record `{ record, raw }`, and emits what it returns.
+  const toParsed = (parsed: { record: string[]; raw: string }): ParsedRecord => {
+    const line = nextLine + countBreaks(parsed.raw, true);
+    nextLine += countBreaks(parsed.raw);
+    return { line, cells: parsed.record };
+  };
   const parser = parse({
     bom: true,
     raw: true,
@@ -72,35 +83,33 @@ export async function* readCsvRecords(
     relax_column_count: true,
     record_delimiter: ['\r\n', '\n', '\r'],
     max_record_size: MAX_RECORD_CHARS,
+    on_record: toParsed as unknown as NonNullable<Options['on_record']>,
   });
   const source = Readable.from(chunks);
   source.on('error', (error) => parser.destroy(error));
   source.pipe(parser);
 
-  let nextLine = 1;
   let header: readonly string[] | undefined;
   let seq = 0;
   try {
-    for await (const item of parser as AsyncIterable<{ record: string[]; raw: string }>) {
-      const line = nextLine + countBreaks(item.raw, true);
-      nextLine += countBreaks(item.raw);
+    for await (const { line, cells } of parser as AsyncIterable<ParsedRecord>) {
       if (header === undefined) {
-        header = item.record.map((name) => name.trim());
+        header = cells.map((name) => name.trim());
         checkHeader(file, line, header);
         continue;
       }
       const names = header;
       const problems: Problem[] =
-        item.record.length === names.length
+        cells.length === names.length
           ? []
           : [
               {
                 line,
                 field: 'row',
-                message: `${item.record.length} fields, but the header has ${names.length} (an unquoted comma?)`,
+                message: `${cells.length} fields, but the header has ${names.length} (an unquoted comma?)`,
               },
             ];
-      const fields = new Map(names.map((name, index) => [name, item.record[index] ?? '']));
+      const fields = new Map(names.map((name, index) => [name, cells[index] ?? '']));
       yield { line, seq, fields, problems };
       seq += 1;
     }
