@@ -27,9 +27,7 @@ async function withSandbox(body: (sandbox: Sandbox) => Promise<void>, env: Recor
 }
 
 async function jobsByRowId(sandbox: Sandbox): Promise<Map<string, Job<RowJobData>>> {
-  const jobs = (await sandbox
-    .queue()
-    .getJobs(['waiting', 'delayed', 'prioritized'])) as Job<RowJobData>[];
+  const jobs = (await sandbox.queue().getJobs(['waiting', 'delayed', 'prioritized'])) as Job<RowJobData>[];
   return new Map(jobs.map((job) => [job.data.id, job]));
 }
 

@@ -26,6 +26,10 @@ async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
   return result;
 }
 
+async function allRecords<T>(batches: AsyncIterable<readonly T[]>): Promise<T[]> {
+  return (await collect(batches)).flat();
+}
+
 const decode = async (bytes: Uint8Array, size: number) =>
   (await collect(decodeUtf8(pieces(chunked(bytes, size)), 'f.csv'))).join('');
 
@@ -55,7 +59,7 @@ test('CSV records start on the right line with LF, CRLF, quoted newlines and bla
     const text = ['id,text', '1,"a', 'b"', '', '', '2,c', '3,"x""y"', '4,"p', '', 'q"', '5,last'].join(
       newline,
     );
-    const records = await collect(readCsvRecords(pieces([text]), 'f.csv'));
+    const records = await allRecords(readCsvRecords(pieces([text]), 'f.csv'));
     assert.deepEqual(
       records.map((record) => [record.line, record.fields.get('id'), record.fields.get('text')]),
       [
@@ -67,7 +71,7 @@ test('CSV records start on the right line with LF, CRLF, quoted newlines and bla
       ],
     );
   }
-  const split = await collect(
+  const split = await allRecords(
     readCsvRecords(pieces(['id,te', 'xt\r', '\n1,"hello,', ' world"\r', '\n2,b']), 'f.csv'),
   );
   assert.deepEqual(
@@ -80,7 +84,7 @@ test('CSV records start on the right line with LF, CRLF, quoted newlines and bla
 });
 
 test('JSONL records: one object per line, blank lines skipped, line numbers kept', async () => {
-  const records = await collect(
+  const records = await allRecords(
     readJsonlRecords(
       pieces(['\uFEFF{"text":"a"}\r\n\n  \n{"te', 'xt":"b","n":1}\n[1]\n{"text":"c"}']),
       'f.jsonl',

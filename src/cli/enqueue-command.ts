@@ -107,7 +107,10 @@ export const runEnqueueCommand: Command = async (argv, context: CliContext) => {
 
     const validation = { defaults, maxChars: settings.maxChars };
     progress.start('reading', sizeBytes, 'rows');
-    const scan = await scanScript(file, validation, (rows, bytes) => progress.update(bytes, rows));
+    const scan = await scanScript(file, validation, (rows, bytes) => {
+      context.signal.throwIfAborted();
+      progress.update(bytes, rows);
+    });
     progress.stop();
     for (const warning of scan.warnings)
       context.stderr.write(`warning: ${formatProblem(shownFile, warning)}\n`);

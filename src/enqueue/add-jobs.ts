@@ -4,6 +4,7 @@ import { ROW_JOB_OPTIONS } from '../queue/job-options.js';
 import { rowJobId } from '../queue/keys.js';
 import type { RowJobData } from '../queue/row-job.js';
 import { readScript } from '../script/read-script.js';
+import type { RawRecord } from '../script/script-row.js';
 import { validateRecord, type ValidationContext } from '../script/validate-row.js';
 import { contentHash, sha256Hex } from './content-hash.js';
 import type { ScriptScan } from './scan-script.js';
@@ -50,20 +51,30 @@ export async function addRowJobs(
     opts: typeof ROW_JOB_OPTIONS & { jobId: string; delay?: number };
   }[] = [];
   let added = 0;
+  let queued = 0;
+  // One addBulk in flight while the next chunk is parsed: Redis and the parser work side by side.
+  let inFlight: Promise<void> = Promise.resolve();
   const flush = async () => {
+    await inFlight;
     if (batch.length === 0) return;
     options.signal?.throwIfAborted();
     const delay = scheduledAt > 0 ? Math.max(0, scheduledAt - options.nowMs()) : 0;
-    await queue.addBulk(delay > 0 ? batch.map((job) => ({ ...job, opts: { ...job.opts, delay } })) : batch);
-    added += batch.length;
+    const jobs = delay > 0 ? batch.map((job) => ({ ...job, opts: { ...job.opts, delay } })) : batch;
+    queued += batch.length;
     batch = [];
-    onProgress(added);
+    const adding = queue.addBulk(jobs).then(() => {
+      added += jobs.length;
+      onProgress(added);
+    });
+    // Handled now, rethrown by the next `await inFlight`: no unhandled rejection in between.
+    adding.catch(() => {});
+    inFlight = adding;
   };
   const wanted = needsJob.reduce((sum, flag) => sum + flag, 0);
   if (wanted === 0) return 0;
 
-  for await (const record of readScript(scan.file)) {
-    if (needsJob[record.seq] !== 1) continue;
+  const take = (record: RawRecord): void => {
+    if (needsJob[record.seq] !== 1) return;
     const result = validateRecord(record, context);
     const id = result.ok ? (result.row.id ?? scan.index.id(record.seq)) : undefined;
     const hash = result.ok ? contentHash(result.row.request) : undefined;
@@ -89,10 +100,15 @@ export async function addRowJobs(
       outDir,
     };
     batch.push({ name: 'row', data, opts: { ...ROW_JOB_OPTIONS, jobId: rowJobId(run, id, hash) } });
+  };
+
+  for await (const records of readScript(scan.file)) {
+    records.forEach(take);
     if (batch.length >= ADD_CHUNK_JOBS) await flush();
-    if (added + batch.length === wanted) break;
+    if (queued + batch.length === wanted) break;
   }
   await flush();
+  await inFlight;
   if (added !== wanted) throw new ScriptChangedError(scan.file, scan.index.line(scan.records - 1));
   return added;
 }

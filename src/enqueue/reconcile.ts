@@ -145,7 +145,7 @@ async function removeGoneRows(state: RunState, scan: ScriptScan): Promise<number
     const gone: { id: string; hash: string }[] = [];
     for (let at = 0; at + 1 < flat.length; at += 2) {
       const id = flat[at] ?? '';
-      const seq = scan.seqById.get(id);
+      const seq = scan.ids.get(id);
       if (seq === undefined || !scan.index.isValid(seq)) gone.push({ id, hash: flat[at + 1] ?? '' });
     }
     if (gone.length === 0) continue;

@@ -1,8 +1,10 @@
 import { MODEL_SLUGS, MODELS, type ModelSlug } from '../segmind/models.js';
 import { MAX_PRINTED_PROBLEMS, ScriptError, type Problem } from '../script/problems.js';
 import { readScript } from '../script/read-script.js';
+import { makeIdTable, type IdTable } from '../script/id-table.js';
 import { defaultRowId } from '../script/row-id.js';
 import { makeRowIndex, type RowIndex } from '../script/row-index.js';
+import type { RawRecord } from '../script/script-row.js';
 import { validateRecord, type ValidationContext } from '../script/validate-row.js';
 import { contentHash } from './content-hash.js';
 
@@ -23,7 +25,7 @@ export type ScriptScan = {
   readonly warnings: readonly Problem[];
   readonly index: RowIndex;
   /** Row id -> seq, for the valid rows. */
-  readonly seqById: ReadonlyMap<string, number>;
+  readonly ids: Pick<IdTable, 'get'>;
 };
 
 export type ScanProgress = (rowsRead: number, bytesRead: number) => void;
@@ -34,7 +36,7 @@ export async function scanScript(
   onProgress: ScanProgress = () => {},
 ): Promise<ScriptScan> {
   const index = makeRowIndex();
-  const seqById = new Map<string, number>();
+  const ids = makeIdTable(index.id);
   const defaultSeqs: number[] = [];
   const problems: Problem[] = [];
   let problemCount = 0;
@@ -45,45 +47,49 @@ export async function scanScript(
   const undocumented = new Map<string, { line: number; model: ModelSlug; voice: string; rows: number }>();
   let bytesRead = 0;
 
-  try {
-    for await (const record of readScript(file, (bytes) => (bytesRead = bytes))) {
-      const result = validateRecord(record, context);
-      if (!result.ok) {
-        addProblems(result.problems);
-        index.push({ line: record.line, id: undefined, contentHash: undefined, chars: 0, model: undefined });
-      } else {
-        const { row } = result;
-        let valid = true;
-        if (row.id === undefined) defaultSeqs.push(row.seq);
+  const take = (record: RawRecord) => {
+    const result = validateRecord(record, context);
+    if (!result.ok) {
+      addProblems(result.problems);
+      index.push({ line: record.line, id: undefined, contentHash: undefined, chars: 0, model: undefined });
+    } else {
+      const { row } = result;
+      let valid = true;
+      if (row.id === undefined) defaultSeqs.push(row.seq);
+      else {
+        const first = ids.get(row.id);
+        if (first === undefined) ids.add(row.id, row.seq);
         else {
-          const first = seqById.get(row.id);
-          if (first === undefined) seqById.set(row.id, row.seq);
-          else {
-            valid = false;
-            addProblems([
-              {
-                line: row.line,
-                field: 'id',
-                message: `\`${row.id}\` is already the id of line ${index.line(first)}`,
-              },
-            ]);
-          }
-        }
-        index.push({
-          line: row.line,
-          id: row.id,
-          contentHash: valid ? contentHash(row.request) : undefined,
-          chars: row.chars,
-          model: valid ? row.request.model : undefined,
-        });
-        for (const warning of result.warnings) {
-          const key = `${warning.model} ${warning.voice}`;
-          const seen = undocumented.get(key);
-          if (seen) seen.rows += 1;
-          else undocumented.set(key, { ...warning, rows: 1 });
+          valid = false;
+          addProblems([
+            {
+              line: row.line,
+              field: 'id',
+              message: `\`${row.id}\` is already the id of line ${index.line(first)}`,
+            },
+          ]);
         }
       }
-      if ((record.seq & 0x3ff) === 0) onProgress(record.seq + 1, bytesRead);
+      index.push({
+        line: row.line,
+        id: row.id,
+        contentHash: valid ? contentHash(row.request) : undefined,
+        chars: row.chars,
+        model: valid ? row.request.model : undefined,
+      });
+      for (const warning of result.warnings) {
+        const key = `${warning.model} ${warning.voice}`;
+        const seen = undocumented.get(key);
+        if (seen) seen.rows += 1;
+        else undocumented.set(key, { ...warning, rows: 1 });
+      }
+    }
+  };
+
+  try {
+    for await (const batch of readScript(file, (bytes) => (bytesRead = bytes))) {
+      for (const record of batch) take(record);
+      onProgress(index.count(), bytesRead);
     }
   } catch (error) {
     if (error instanceof ScriptError) {
@@ -97,11 +103,9 @@ export async function scanScript(
   onProgress(records, bytesRead);
   for (const seq of defaultSeqs) {
     const id = defaultRowId(seq, records);
-    const other = seqById.get(id);
-    if (other === undefined) {
-      seqById.set(id, seq);
-      index.setId(seq, id);
-    } else {
+    const other = ids.get(id);
+    if (other === undefined) ids.add(id, seq);
+    else {
       index.invalidate(seq);
       addProblems([
         {
@@ -139,6 +143,6 @@ export async function scanScript(
     invalidRows: records - validRows,
     warnings,
     index,
-    seqById,
+    ids,
   };
 }

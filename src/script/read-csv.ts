@@ -1,12 +1,10 @@
-import { Readable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import { CsvError, parse, type Options } from 'csv-parse';
 import { fatal, ScriptError, type Problem } from './problems.js';
 import type { RawRecord } from './script-row.js';
 
 /** Longest record accepted, in characters: far above any valid row, low enough to keep memory flat. */
 export const MAX_RECORD_CHARS = 1_000_000;
-
-type ParsedRecord = { readonly line: number; readonly cells: string[] };
 
 /** Line breaks in `text`: CRLF, LF and a lone CR each count once. */
 function countBreaks(text: string, stopAtContent = false): number {
@@ -60,21 +58,49 @@ function checkHeader(file: string, line: number, names: readonly string[]): void
 
 /**
  * Reads CSV records (RFC 4180: quoted commas, quotes and newlines; CRLF or LF; BOM) with the line
- * where each starts. The first record is the header. csv-parse's own line counter counts a CRLF
- * inside quotes twice, so lines are counted here from each record's raw text.
+ * where each starts, one batch per chunk of text. The first record is the header.
+ *
+ * csv-parse runs as a state machine: each chunk is written and its records are taken in
+ * `on_record`, which returns null so nothing queues in the stream. That keeps a million rows
+ * from crossing an async hop each (which promotes them to the old heap), and counts lines as
+ * records are parsed, so a parse error knows the line its record starts on. csv-parse's own
+ * line counter counts a CRLF inside quotes twice, so lines are counted here from the raw text.
  */
 export async function* readCsvRecords(
   chunks: AsyncIterable<string>,
   file: string,
-): AsyncGenerator<RawRecord> {
-  // Lines are counted as each record is parsed (on_record), so that a parse error that ends the
-  // stream before buffered records are read still knows the line its record starts on.
+): AsyncGenerator<readonly RawRecord[]> {
   let nextLine = 1;
-  // With `raw`, csv-parse hands on_record `{ record, raw }`, and emits what it returns.
-  const toParsed = (parsed: { record: string[]; raw: string }): ParsedRecord => {
+  let header: readonly string[] | undefined;
+  let seq = 0;
+  let batch: RawRecord[] = [];
+  let failure: unknown;
+
+  // With `raw`, csv-parse hands on_record `{ record, raw }`.
+  const take = (parsed: { record: string[]; raw: string }): null => {
     const line = nextLine + countBreaks(parsed.raw, true);
     nextLine += countBreaks(parsed.raw);
-    return { line, cells: parsed.record };
+    const cells = parsed.record;
+    if (header === undefined) {
+      header = cells.map((name) => name.trim());
+      checkHeader(file, line, header);
+      return null;
+    }
+    const names = header;
+    const problems: Problem[] =
+      cells.length === names.length
+        ? []
+        : [
+            {
+              line,
+              field: 'row',
+              message: `${cells.length} fields, but the header has ${names.length} (an unquoted comma?)`,
+            },
+          ];
+    const fields = new Map(names.map((name, index) => [name, cells[index] ?? '']));
+    batch.push({ line, seq, fields, problems });
+    seq += 1;
+    return null;
   };
   const parser = parse({
     bom: true,
@@ -83,43 +109,31 @@ export async function* readCsvRecords(
     relax_column_count: true,
     record_delimiter: ['\r\n', '\n', '\r'],
     max_record_size: MAX_RECORD_CHARS,
-    on_record: toParsed as unknown as NonNullable<Options['on_record']>,
+    on_record: take as unknown as NonNullable<Options['on_record']>,
   });
-  const source = Readable.from(chunks);
-  source.on('error', (error) => parser.destroy(error));
-  source.pipe(parser);
+  parser.on('error', (error) => (failure ??= error));
+  parser.resume();
+  const fail = (error: unknown): unknown =>
+    error instanceof CsvError ? fatal(file, nextLine, 'csv', CSV_HINTS[error.code] ?? error.message) : error;
 
-  let header: readonly string[] | undefined;
-  let seq = 0;
   try {
-    for await (const { line, cells } of parser as AsyncIterable<ParsedRecord>) {
-      if (header === undefined) {
-        header = cells.map((name) => name.trim());
-        checkHeader(file, line, header);
-        continue;
+    for await (const chunk of chunks) {
+      // Synchronous: the transform calls back at once, as nothing is pushed.
+      parser.write(chunk);
+      if (batch.length > 0) {
+        const ready = batch;
+        batch = [];
+        yield ready;
       }
-      const names = header;
-      const problems: Problem[] =
-        cells.length === names.length
-          ? []
-          : [
-              {
-                line,
-                field: 'row',
-                message: `${cells.length} fields, but the header has ${names.length} (an unquoted comma?)`,
-              },
-            ];
-      const fields = new Map(names.map((name, index) => [name, cells[index] ?? '']));
-      yield { line, seq, fields, problems };
-      seq += 1;
+      // An error surfaces on the next tick, after the records before it were yielded.
+      if (failure !== undefined) throw fail(failure);
     }
-  } catch (error) {
-    if (error instanceof CsvError) {
-      throw fatal(file, nextLine, 'csv', CSV_HINTS[error.code] ?? error.message);
-    }
-    throw error;
+    parser.end();
+    await finished(parser).catch((error: unknown) => (failure ??= error));
+    if (batch.length > 0) yield batch;
+    if (failure !== undefined) throw fail(failure);
   } finally {
-    source.destroy();
+    parser.destroy();
   }
   if (header === undefined) throw fatal(file, 1, 'file', 'the script is empty');
   if (seq === 0) throw fatal(file, nextLine, 'file', 'the script has a header but no rows');

@@ -27,11 +27,11 @@ function parseLine(text: string, line: number, seq: number): RawRecord {
   return { line, seq, fields: new Map(Object.entries(value)), problems: [] };
 }
 
-/** Reads JSONL / NDJSON: one object per line; blank lines are ignored. */
+/** Reads JSONL / NDJSON: one object per line, blank lines ignored; one batch per chunk of text. */
 export async function* readJsonlRecords(
   chunks: AsyncIterable<string>,
   file: string,
-): AsyncGenerator<RawRecord> {
+): AsyncGenerator<readonly RawRecord[]> {
   let pending = '';
   let line = 0;
   let seq = 0;
@@ -50,18 +50,20 @@ export async function* readJsonlRecords(
       if (chunk.charCodeAt(0) === 0xfeff) chunk = chunk.slice(1);
     }
     pending += chunk;
+    const batch: RawRecord[] = [];
     let start = 0;
     for (let end = pending.indexOf('\n'); end !== -1; end = pending.indexOf('\n', start)) {
       const record = take(pending.slice(start, end));
       start = end + 1;
-      if (record) yield record;
+      if (record) batch.push(record);
     }
     pending = pending.slice(start);
+    if (batch.length > 0) yield batch;
     if (pending.length > MAX_RECORD_CHARS) {
       throw fatal(file, line + 1, 'json', `a line longer than ${MAX_RECORD_CHARS} characters`);
     }
   }
   const last = take(pending);
-  if (last) yield last;
+  if (last) yield [last];
   if (seq === 0) throw fatal(file, 1, 'file', 'the script is empty (no JSON objects)');
 }

@@ -44,10 +44,13 @@ export async function checkScriptFile(file: string): Promise<number> {
 export type ReadProgress = (bytesRead: number) => void;
 
 /**
- * Streams a script's records, in order, with the line where each starts. Structural problems
+ * Streams a script's records, in order and in batches, with the line where each starts. Structural problems
  * (encoding, malformed CSV, header) throw a ScriptError; row problems ride on the records.
  */
-export async function* readScript(file: string, onBytes: ReadProgress = () => {}): AsyncGenerator<RawRecord> {
+export async function* readScript(
+  file: string,
+  onBytes: ReadProgress = () => {},
+): AsyncGenerator<readonly RawRecord[]> {
   const format = scriptFormat(file);
   const stream = createReadStream(file, { highWaterMark: READ_CHUNK_BYTES });
   async function* bytes(): AsyncGenerator<Uint8Array> {
