@@ -5,7 +5,9 @@ import { decodeUtf8 } from '../src/script/decode-utf8.js';
 import { ScriptError } from '../src/script/problems.js';
 import { readCsvRecords } from '../src/script/read-csv.js';
 import { readJsonlRecords } from '../src/script/read-jsonl.js';
+import { makeIdTable } from '../src/script/id-table.js';
 import { defaultRowId } from '../src/script/row-id.js';
+import { makeRowIndex } from '../src/script/row-index.js';
 import type { RawRecord } from '../src/script/script-row.js';
 import { countChars, validateRecord, type ValidationContext } from '../src/script/validate-row.js';
 
@@ -187,4 +189,43 @@ test('default ids are zero-padded to the width of the row count', () => {
   assert.equal(defaultRowId(0, 9), '1');
   assert.equal(defaultRowId(0, 10), '01');
   assert.equal(defaultRowId(41, 1000), '0042');
+});
+
+test('the id table finds every id among many, across its growth, and nothing else', () => {
+  const ids = Array.from({ length: 20_000 }, (_, i) => `row-${i.toString(36)}`);
+  const table = makeIdTable((seq) => ids[seq]);
+  ids.forEach((id, seq) => {
+    assert.equal(table.get(id), undefined);
+    table.add(id, seq);
+  });
+  assert.equal(table.get('row-0'), 0);
+  assert.equal(table.get(ids[12_345] ?? ''), 12_345);
+  assert.equal(table.get('row-x-missing'), undefined);
+});
+
+test('the row index packs ids and hashes and gives default ids once all rows are in', () => {
+  const index = makeRowIndex();
+  const hash = '0123456789abcdef';
+  for (let seq = 0; seq < 3000; seq += 1) {
+    const own = seq % 3 === 0 ? `own-${seq}` : undefined;
+    index.push({
+      line: seq + 2,
+      id: own,
+      contentHash: seq === 7 ? undefined : hash,
+      chars: seq,
+      model: seq === 7 ? undefined : 'gemini-2.5-flash-tts',
+    });
+  }
+  assert.equal(index.count(), 3000);
+  assert.equal(index.id(0), 'own-0');
+  assert.equal(index.id(1), '0002');
+  assert.equal(index.id(2997), 'own-2997');
+  assert.equal(index.id(2999), '3000');
+  assert.equal(index.contentHash(5), hash);
+  assert.equal(index.contentHash(7), undefined);
+  assert.equal(index.isValid(7), false);
+  assert.equal(index.model(8), 'gemini-2.5-flash-tts');
+  assert.equal(index.line(2999), 3001);
+  index.invalidate(8);
+  assert.equal(index.isValid(8), false);
 });
