@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { UsageError } from '../errors.js';
+import { ConfigError, UsageError } from '../errors.js';
 import { makeLogger } from '../log.js';
 import { loadSettings } from '../settings.js';
 import { makeRowWorker } from '../worker/make-worker.js';
@@ -30,6 +30,12 @@ export const runWorkerCommand: Command = async (argv, context) => {
     return 0;
   }
   const settings = loadSettings(context.env);
+  if (settings.segmindApiKey === undefined) {
+    throw new ConfigError(
+      'SEGMIND_API_KEY',
+      'SEGMIND_API_KEY is not set: every request would be refused (401). Set it in the environment or .env (any value for the simulator).',
+    );
+  }
   let concurrency = settings.concurrency;
   if (values.concurrency !== undefined) {
     concurrency = Number(values.concurrency);

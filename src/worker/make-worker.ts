@@ -58,6 +58,7 @@ export function makeRowWorker(options: RowWorkerOptions): RowWorker {
     logger,
     now,
     maxAmbiguousSubmits: 2,
+    maxExpiredResubmits: 3,
     makeClient: (onCall) =>
       makeSegmindClient({
         baseUrl: settings.segmindBaseUrl,

@@ -32,6 +32,8 @@ export type RowContext = {
   readonly now: () => number;
   /** Submissions whose outcome was unknown (reset or timeout after sending) tolerated per row. */
   readonly maxAmbiguousSubmits: number;
+  /** Resubmissions after an expired result tolerated per row: each one is paid for again. */
+  readonly maxExpiredResubmits: number;
 };
 
 const EMPTY_PROGRESS: RowProgress = { submits: 0, requestIds: [], resubmitReasons: [], calls: 0 };
@@ -82,9 +84,13 @@ export async function processRow(
   for (;;) {
     try {
       if (!progress.current) {
-        const ambiguous = progress.resubmitReasons.filter((r) => r !== 'expired').length;
+        const expired = progress.resubmitReasons.filter((r) => r === 'expired').length;
+        const ambiguous = progress.resubmitReasons.length - expired;
         if (ambiguous > context.maxAmbiguousSubmits) {
           throw new RowFailed(`gave up after ${ambiguous} submissions with unknown outcome`);
+        }
+        if (expired > context.maxExpiredResubmits) {
+          throw new RowFailed(`gave up: the result expired before it was fetched ${expired} times`);
         }
         await submit(data, context, client, signal, save, () => progress, logger);
       }
