@@ -95,7 +95,7 @@ export function simulatorOptionsFromArgs(values: Flags): Partial<SimulatorOption
     if (value !== undefined) options[key] = parse(flag, value);
   };
   set('port', 'port', (f, v) => integer(f, v, 0, 65535));
-  set('seed', 'seed', (f, v) => integer(f, v, Number.MIN_SAFE_INTEGER));
+  set('seed', 'seed', (f, v) => number(f, v, 'an integer', Number.isSafeInteger));
   set('latencyScale', 'latency-scale', nonNegative);
   set('latencySigma', 'latency-sigma', nonNegative);
   set('fixedLatencyS', 'latency-fixed', nonNegative);
@@ -164,12 +164,13 @@ export const runSimulatorCommand: Command = async (argv, context) => {
     context.stdout.write(HELP);
     return 0;
   }
-  const logger = makeLogger({ level: context.env.LOG_LEVEL ?? 'info', destination: context.stderr });
-  const simulator = await startSimulator({
-    port: DEFAULT_SIMULATOR_OPTIONS.port,
-    ...simulatorOptionsFromArgs(values),
-    logger,
+  const options = simulatorOptionsFromArgs(values);
+  const logger = makeLogger({
+    level: context.env.LOG_LEVEL ?? 'info',
+    destination: context.stderr,
+    secrets: [options.apiKey],
   });
+  const simulator = await startSimulator({ port: DEFAULT_SIMULATOR_OPTIONS.port, ...options, logger });
   context.stdout.write(`Segmind v2 simulator listening on ${simulator.url}\n`);
   if (!context.signal.aborted) await once(context.signal, 'abort');
   await simulator.close();

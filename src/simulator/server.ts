@@ -68,7 +68,7 @@ export async function startSimulator(options: Partial<SimulatorOptions> = {}): P
   const rateWindow = resolved.rpm === undefined ? undefined : makeRateWindow(resolved.rpm);
   const sockets = new Set<Socket>();
 
-  /** The gate every API call passes: authentication, the rpm window, then the seeded fault. */
+  /** The gate every API call passes before its seeded fault is drawn: authentication, then the rpm window. */
   function gate(request: IncomingMessage, kind: CallKind): Reply | undefined {
     const apiKey = header(request, 'x-api-key');
     if (
