@@ -4,7 +4,11 @@ import { writeFileAtomic } from './run-files.js';
 /** A CSV cell: RFC 4180 quoting, and cells a spreadsheet would run as a formula neutralised with a `'`. */
 export function csvCell(value: unknown): string {
   if (value === null || value === undefined) return '';
-  let text = Array.isArray(value) ? value.join(';') : String(value);
+  let text = Array.isArray(value)
+    ? value.join(';')
+    : typeof value === 'object'
+      ? JSON.stringify(value)
+      : String(value as string | number | boolean);
   if (/^[=+\-@\t\r]/.test(text) && !/^-?\d+(\.\d+)?(e-?\d+)?$/i.test(text)) text = `'${text}`;
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }

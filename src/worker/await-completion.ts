@@ -56,7 +56,7 @@ export type AwaitCompletionInput = {
  * (InferenceFailedError for FAILED, NotFoundError when expired, ...).
  */
 export async function awaitCompletion(input: AwaitCompletionInput): Promise<CompletedResult> {
-  const { client, request, signal } = input;
+  const { request, signal } = input;
   for (let polls = 0; ; polls += 1) {
     const elapsedMs = input.now() - request.submittedAt;
     await delay(nextPollDelayMs(input.schedule, input.estimate, elapsedMs, polls), undefined, { signal });
