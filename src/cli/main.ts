@@ -27,6 +27,9 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   worker: async () => (await import('./worker-command.js')).runWorkerCommand,
   pause: async () => (await import('./pause-command.js')).runPauseCommand,
   resume: async () => (await import('./pause-command.js')).runResumeCommand,
+  status: async () => (await import('./status-command.js')).runStatusCommand,
+  retry: async () => (await import('./retry-command.js')).runRetryCommand,
+  report: async () => (await import('./report-command.js')).runReportCommand,
 };
 
 /** Runs one command line; resolves to the exit status. */

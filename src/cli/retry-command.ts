@@ -1,0 +1,51 @@
+import { parseArgs } from 'node:util';
+import { UsageError } from '../errors.js';
+import { loadSettings } from '../settings.js';
+import { withQueue } from '../status/queue-session.js';
+import { retryFailedRows } from '../status/retry-failed.js';
+import { targetRuns } from '../status/run-target.js';
+import type { Command } from './context.js';
+
+const HELP = `Usage: tts-batch retry [--run NAME]
+
+Sends the failed rows of a run (of every run without --run) back to the queue. Rows that
+completed are not touched. The retried rows' failed outcomes are dropped, so the run finishes
+again and its manifest is rewritten; the new attempt is counted in the row's \`attempts\`.
+
+Options:
+  --run NAME   only this run
+  -h, --help   this text
+`;
+
+export const runRetryCommand: Command = async (argv, context) => {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      options: { run: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      strict: true,
+    });
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message}\n\n${HELP}`, { cause: error });
+  }
+  if (parsed.values.help) {
+    context.stdout.write(HELP);
+    return 0;
+  }
+  const settings = loadSettings(context.env);
+  return withQueue(settings, async (session) => {
+    let total = 0;
+    for (const run of await targetRuns(session, parsed.values.run)) {
+      const { retried, stale } = await retryFailedRows(session, run);
+      total += retried;
+      if (retried === 0 && stale === 0 && parsed.values.run === undefined) continue;
+      const staleNote = stale > 0 ? ` (${stale} failed job(s) of rows edited since were left alone)` : '';
+      context.stdout.write(`${run}: ${retried} failed row(s) back in the queue${staleNote}\n`);
+    }
+    if (parsed.values.run === undefined) context.stdout.write(`retried ${total} row(s) in all\n`);
+    if (total > 0 && (await session.queue.isPaused())) {
+      context.stdout.write('note: the queue is paused; they run after `tts-batch resume`\n');
+    }
+    return 0;
+  });
+};

@@ -1,0 +1,91 @@
+import type { QueueState, RunProgress } from './run-progress.js';
+
+/** `1h 02m`, `3m 05s`, `42s`. */
+export function formatDurationS(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const sec = s % 60;
+  if (h > 0) return `${h}h ${String(m).padStart(2, '0')}m`;
+  if (m > 0) return `${m}m ${String(sec).padStart(2, '0')}s`;
+  return `${sec}s`;
+}
+
+export function formatEta(progress: RunProgress): string {
+  if (progress.finished) return 'finished';
+  if (progress.scheduled > 0 && progress.scheduledAt) return `starts ${progress.scheduledAt}`;
+  return progress.etaS === null ? 'unknown' : formatDurationS(progress.etaS);
+}
+
+const usd = (value: number) => `$${value.toFixed(value < 10 ? 4 : 2)}`;
+
+/** The queue-wide lines: paused or halted. Empty when neither. */
+export function formatQueueState(state: QueueState): string {
+  const lines: string[] = [];
+  if (state.halt) {
+    lines.push(`HALTED at ${state.halt.at}: ${state.halt.reason}`);
+    lines.push('  fix the cause, then run `tts-batch resume`');
+  } else if (state.paused) {
+    lines.push('queue PAUSED: workers take no new rows until `tts-batch resume`');
+  }
+  return lines.map((line) => `${line}\n`).join('');
+}
+
+/** One run in detail: counts, audio, spend, rate, ETA and failures by reason. */
+export function formatRunDetail(progress: RunProgress): string {
+  const p = progress;
+  const lines = [
+    `run: ${p.run}${p.finished ? ' (finished)' : ''}`,
+    `output: ${p.outDir}`,
+    `rows: ${p.rows}  done ${p.done}  failed ${p.failed}  in flight ${p.inFlight}  waiting ${p.waiting}  scheduled ${p.scheduled}`,
+    `audio: ${p.audioMinutes.toFixed(2)} min`,
+    `API calls: ${p.calls}  cost: ${usd(p.costUsd)}`,
+    `rate: ${p.rowsPerMinute.toFixed(1)} rows/min  ETA: ${formatEta(p)}`,
+  ];
+  if (p.failures.length > 0) {
+    lines.push('failures by reason:');
+    for (const { reason, rows } of p.failures) lines.push(`  ${String(rows).padStart(6)}  ${reason}`);
+    lines.push('  (send them back with `tts-batch retry --run ' + p.run + '`)');
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+const COLUMNS = [
+  'run',
+  'rows',
+  'done',
+  'failed',
+  'in flight',
+  'waiting',
+  'scheduled',
+  'audio min',
+  'calls',
+  'cost',
+  'ETA',
+] as const;
+
+/** All runs, one line each. */
+export function formatRunTable(runs: readonly RunProgress[]): string {
+  if (runs.length === 0) return 'no runs yet: add one with `tts-batch enqueue <file>`\n';
+  const body = runs.map((p) => [
+    p.run,
+    String(p.rows),
+    String(p.done),
+    String(p.failed),
+    String(p.inFlight),
+    String(p.waiting),
+    String(p.scheduled),
+    p.audioMinutes.toFixed(2),
+    String(p.calls),
+    usd(p.costUsd),
+    formatEta(p),
+  ]);
+  const table = [[...COLUMNS], ...body];
+  const widths = COLUMNS.map((_, i) => Math.max(...table.map((row) => (row[i] ?? '').length)));
+  return table
+    .map(
+      (row) =>
+        `${row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join('  ')}\n`,
+    )
+    .join('');
+}

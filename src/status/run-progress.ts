@@ -1,0 +1,132 @@
+import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { globalKeys, runKeys } from '../queue/keys.js';
+import { decodeRunMeta } from '../queue/run-meta.js';
+import { countJobsByRun, emptyJobCounts, failureReasons, type RunJobCounts } from './run-jobs.js';
+
+/** One run's progress as `status` shows it (and `--json` prints it). */
+export type RunProgress = {
+  readonly run: string;
+  readonly outDir: string;
+  /** Rows of the run (its rows hash). */
+  readonly rows: number;
+  readonly done: number;
+  readonly failed: number;
+  readonly inFlight: number;
+  /** Waiting for a worker, including rows held back by a retry backoff. */
+  readonly waiting: number;
+  /** Held until `scheduledAt` (`enqueue --at`). */
+  readonly scheduled: number;
+  readonly scheduledAt: string | null;
+  readonly audioMinutes: number;
+  readonly calls: number;
+  readonly costUsd: number;
+  /** Rows finished per minute since the run was (last) enqueued or its scheduled start. */
+  readonly rowsPerMinute: number;
+  /** Seconds until every row is finished at that rate; null when unknown or finished. */
+  readonly etaS: number | null;
+  readonly finished: boolean;
+  readonly failures: readonly { readonly reason: string; readonly rows: number }[];
+};
+
+/** The queue as a whole: paused, and why when the API refused the account. */
+export type QueueState = {
+  readonly paused: boolean;
+  readonly halt: { readonly reason: string; readonly at: string } | null;
+};
+
+export type ProgressInput = {
+  readonly run: string;
+  readonly meta: Record<string, string>;
+  readonly stats: Record<string, string>;
+  readonly rows: number;
+  readonly jobs: RunJobCounts;
+  readonly failures: RunProgress['failures'];
+  readonly nowMs: number;
+};
+
+const MINUTE_MS = 60_000;
+
+/** Pure: the figures of a run from what Redis holds. */
+export function computeProgress(input: ProgressInput): RunProgress {
+  const meta = decodeRunMeta(input.meta);
+  const stat = (field: string) => Number(input.stats[field] ?? 0) || 0;
+  const rows = input.rows || meta?.rows || 0;
+  const scheduledAtMs = meta?.scheduledAt ?? 0;
+  const held = scheduledAtMs > input.nowMs;
+  const { jobs } = input;
+  // Failed jobs are the record of failure (retry takes them back); outcome counters may lag.
+  const failed = Math.max(jobs.failed, 0);
+  const done = Math.min(stat('completed'), Math.max(rows - failed, 0));
+  const finishedRows = done + failed;
+  const startMs = Math.max(meta?.updatedAt ?? 0, meta?.createdAt ?? 0, scheduledAtMs);
+  const elapsedMin = (input.nowMs - startMs) / MINUTE_MS;
+  const rowsPerMinute = startMs > 0 && elapsedMin > 0 && !held ? finishedRows / elapsedMin : 0;
+  const remaining = Math.max(rows - finishedRows, 0);
+  const finished = rows > 0 && remaining === 0;
+  return {
+    run: input.run,
+    outDir: meta?.outDir ?? '',
+    rows,
+    done,
+    failed,
+    inFlight: jobs.active,
+    waiting: jobs.wait + jobs.prioritized + (held ? 0 : jobs.delayed),
+    scheduled: held ? jobs.delayed : 0,
+    scheduledAt: scheduledAtMs > 0 ? new Date(scheduledAtMs).toISOString() : null,
+    audioMinutes: stat('audio_ms') / MINUTE_MS,
+    calls: stat('calls'),
+    costUsd: stat('cost_usd'),
+    rowsPerMinute,
+    etaS: finished || rowsPerMinute <= 0 ? null : Math.round((remaining / rowsPerMinute) * 60),
+    finished,
+    failures: input.failures,
+  };
+}
+
+export async function readQueueState(queue: Queue, redis: Redis, prefix: string): Promise<QueueState> {
+  const [paused, halt] = await Promise.all([queue.isPaused(), redis.hgetall(globalKeys(prefix).halt)]);
+  return {
+    paused,
+    halt: halt['reason'] ? { reason: halt['reason'], at: halt['at'] ?? '' } : null,
+  };
+}
+
+/** Every run known to the prefix, oldest first. */
+export async function listRuns(redis: Redis, prefix: string): Promise<string[]> {
+  return redis.zrange(globalKeys(prefix).runs, '0', '-1');
+}
+
+export type ReadProgressOptions = {
+  readonly queue: Queue;
+  readonly redis: Redis;
+  readonly prefix: string;
+  /** Only these runs (default: every run). */
+  readonly runs?: readonly string[];
+  /** Group failures by reason (one Redis read per failed row). */
+  readonly withFailures?: boolean;
+  readonly nowMs?: number;
+};
+
+/** Progress of each run; a run that does not exist is left out. */
+export async function readProgress(options: ReadProgressOptions): Promise<RunProgress[]> {
+  const { queue, redis, prefix } = options;
+  const runs = options.runs ?? (await listRuns(redis, prefix));
+  const jobsByRun = await countJobsByRun(queue);
+  const results: RunProgress[] = [];
+  for (const run of runs) {
+    const keys = runKeys(prefix, run);
+    const [meta, stats, rows] = await Promise.all([
+      redis.hgetall(keys.meta),
+      redis.hgetall(keys.stats),
+      redis.hlen(keys.rows),
+    ]);
+    if (!meta['name'] && rows === 0) continue;
+    const jobs = jobsByRun.get(run) ?? emptyJobCounts();
+    const failures = options.withFailures && jobs.failed > 0 ? await failureReasons(queue, redis, run) : [];
+    results.push(
+      computeProgress({ run, meta, stats, rows, jobs, failures, nowMs: options.nowMs ?? Date.now() }),
+    );
+  }
+  return results;
+}
