@@ -2,13 +2,9 @@ import { MANIFEST_COLUMNS, type ManifestEntry } from './manifest-entry.js';
 import { writeFileAtomic } from './run-files.js';
 
 /** A CSV cell: RFC 4180 quoting, and cells a spreadsheet would run as a formula neutralised with a `'`. */
-export function csvCell(value: unknown): string {
+export function csvCell(value: string | number | boolean | null | undefined | readonly string[]): string {
   if (value === null || value === undefined) return '';
-  let text = Array.isArray(value)
-    ? value.join(';')
-    : typeof value === 'object'
-      ? JSON.stringify(value)
-      : String(value as string | number | boolean);
+  let text = typeof value === 'object' ? value.join(';') : String(value);
   if (/^[=+\-@\t\r]/.test(text) && !/^-?\d+(\.\d+)?(e-?\d+)?$/i.test(text)) text = `'${text}`;
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }

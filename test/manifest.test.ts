@@ -1,0 +1,72 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { csvCell, writeFinalManifests } from '../src/output/final-manifest.js';
+import type { ManifestEntry } from '../src/output/manifest-entry.js';
+import { pathInRun, writeFileAtomic } from '../src/output/run-files.js';
+
+test('CSV cells are quoted per RFC 4180 and formulas are neutralised', () => {
+  assert.equal(csvCell('plain'), 'plain');
+  assert.equal(csvCell('a, b'), '"a, b"');
+  assert.equal(csvCell('say "hi"'), '"say ""hi"""');
+  assert.equal(csvCell('=HYPERLINK("http://x")'), `"'=HYPERLINK(""http://x"")"`);
+  assert.equal(csvCell('+1+1'), "'+1+1");
+  assert.equal(csvCell('@SUM(A1)'), "'@SUM(A1)");
+  assert.equal(csvCell('-2+3'), "'-2+3");
+  assert.equal(csvCell(-0.5), '-0.5', 'a negative number stays a number');
+  assert.equal(csvCell(null), '');
+});
+
+test('files outside the run directory are refused', () => {
+  assert.throws(() => pathInRun('/tmp/run', '../escape.wav'), /outside/);
+  assert.throws(() => pathInRun('/tmp/run', 'a/b.wav'), /outside/);
+  assert.equal(pathInRun('/tmp/run', 'ok.wav'), '/tmp/run/ok.wav');
+});
+
+test('final manifests hold one entry per row in script order, metadata as CSV columns', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'tts-manifest-'));
+  const entry = (seq: number, id: string): ManifestEntry => ({
+    id,
+    line: seq + 2,
+    seq,
+    status: 'completed',
+    file: `${id}.wav`,
+    bytes: 10,
+    duration_s: 1,
+    audio_sha256: 'a',
+    text_sha256: 't',
+    chars: 5,
+    model: 'gemini-3.1-flash-tts',
+    voice_1: 'Kore',
+    voice_2: null,
+    temperature: 0.4,
+    request_id: 'r',
+    submits: 1,
+    attempts: 1,
+    inference_time_s: 1,
+    cost: 0.0067,
+    error: null,
+    finished_at: '2026-11-21T00:00:00.000Z',
+    calls: 3,
+    resubmit_reasons: [],
+    content_hash: 'h',
+    metadata: { chapter: '=1+1', title: 'One' },
+  });
+  await writeFinalManifests(dir, [entry(1, 'b'), entry(0, 'a')]);
+  const json = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as ManifestEntry[];
+  assert.deepEqual(
+    json.map((e) => e.id),
+    ['a', 'b'],
+  );
+  const csv = (await readFile(join(dir, 'manifest.csv'), 'utf8')).split('\r\n');
+  assert.match(csv[0] ?? '', /^id,line,status,.*,chapter,title$/);
+  assert.match(csv[1] ?? '', /,'=1\+1,One$/);
+  await writeFileAtomic(dir, 'x.wav', 'data');
+  assert.deepEqual(
+    (await readdir(dir)).filter((f) => f.endsWith('.tmp')),
+    [],
+  );
+  await rm(dir, { recursive: true, force: true });
+});
