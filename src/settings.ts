@@ -37,6 +37,17 @@ export type Settings = {
   readonly pricesUsd: Readonly<Record<ModelSlug, number>>;
   /** How long a stopping worker waits for in-flight rows before handing them back. */
   readonly shutdownGraceMs: number;
+  /** Whether `REDIS_URL` was given (the demo starts its own Redis only when it was not). */
+  readonly redisUrlConfigured: boolean;
+  /** `host:port` the demo tries before starting a redis-server of its own (`TTS_DEMO_REDIS_PROBE`). */
+  readonly demoRedisProbe: string;
+  /** Interface the dashboard listens on (`TTS_DASHBOARD_HOST`); loopback unless exposed on purpose. */
+  readonly dashboardHost: string;
+  /** Port of the dashboard (`TTS_DASHBOARD_PORT`, overridden by `--port`). */
+  readonly dashboardPort: number;
+  /** Basic auth of the dashboard, on when both are set (`TTS_DASHBOARD_USER`, `TTS_DASHBOARD_PASSWORD`). */
+  readonly dashboardUser: string | undefined;
+  readonly dashboardPassword: string | undefined;
 };
 
 export const DEFAULT_SETTINGS = {
@@ -52,6 +63,9 @@ export const DEFAULT_SETTINGS = {
   requestTimeoutMs: 30 * SECOND,
   maxChars: 5000,
   shutdownGraceMs: 10 * SECOND,
+  demoRedisProbe: '127.0.0.1:6379',
+  dashboardHost: '127.0.0.1',
+  dashboardPort: 3000,
 } as const satisfies Partial<Settings>;
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -153,5 +167,11 @@ export function loadSettings(env: Env = process.env): Settings {
     defaultTemperature: number(env, 'TTS_TEMPERATURE', 0, 2),
     pricesUsd: parsePrices(env),
     shutdownGraceMs: integer(env, 'TTS_SHUTDOWN_GRACE_MS', DEFAULT_SETTINGS.shutdownGraceMs, 0),
+    redisUrlConfigured: text(env, 'REDIS_URL') !== undefined,
+    demoRedisProbe: text(env, 'TTS_DEMO_REDIS_PROBE') ?? DEFAULT_SETTINGS.demoRedisProbe,
+    dashboardHost: text(env, 'TTS_DASHBOARD_HOST') ?? DEFAULT_SETTINGS.dashboardHost,
+    dashboardPort: integer(env, 'TTS_DASHBOARD_PORT', DEFAULT_SETTINGS.dashboardPort, 0),
+    dashboardUser: text(env, 'TTS_DASHBOARD_USER'),
+    dashboardPassword: text(env, 'TTS_DASHBOARD_PASSWORD'),
   };
 }

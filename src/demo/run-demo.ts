@@ -1,0 +1,134 @@
+import { rm } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runEnqueueCommand } from '../cli/enqueue-command.js';
+import type { CliContext } from '../cli/context.js';
+import { makeLogger } from '../log.js';
+import { connectRedis, makeRedis } from '../redis/connection.js';
+import { startSimulator } from '../simulator/server.js';
+import { loadSettings, type Settings } from '../settings.js';
+import { withQueue } from '../status/queue-session.js';
+import { readProgress, type RunProgress } from '../status/run-progress.js';
+import { watchRun } from '../status/watch.js';
+import { makeRowWorker } from '../worker/make-worker.js';
+import { obtainRedis } from './local-redis.js';
+
+export const DEMO_RUN = 'demo';
+/** The simulator accepts only this key, so the demo proves the key is sent (and never logged). */
+const DEMO_API_KEY = 'sk-demo-local-simulator';
+/** Fast enough to finish in seconds, slow enough that the progress bar has something to show. */
+const DEMO_LATENCY_SCALE = 0.05;
+export const DEMO_SCRIPT = fileURLToPath(new URL('../../jobs.example.csv', import.meta.url));
+
+/** Keys of the demo's previous runs, so that running it twice starts afresh. */
+async function clearPrefix(redisUrl: string, prefix: string): Promise<void> {
+  const redis = await connectRedis(makeRedis(redisUrl, 'command'), redisUrl);
+  try {
+    for await (const keys of redis.scanStream({ match: `${prefix}:*`, count: 1000 }) as AsyncIterable<
+      string[]
+    >) {
+      if (keys.length > 0) await redis.del(...keys);
+    }
+  } finally {
+    redis.disconnect();
+  }
+}
+
+function summary(progress: RunProgress | undefined, outDir: string, cwd: string): string {
+  const where = resolve(cwd, outDir);
+  const p = progress;
+  if (!p) return `no progress recorded; see ${where}\n`;
+  return [
+    '',
+    `done: ${p.done} of ${p.rows} rows made, ${p.failed} failed`,
+    `audio: ${(p.audioMinutes * 60).toFixed(1)} s in ${where}/*.wav`,
+    `manifests: ${join(where, 'manifest.json')} and manifest.csv (one entry per row, in script order)`,
+    `API calls: ${p.calls} (submits, polls and result fetches) to the local simulator`,
+    `on the real API this would have cost about $${p.costUsd.toFixed(4)}`,
+    '',
+    'next: `npm run enqueue <your-script.csv>` with SEGMIND_API_KEY set, then `npm run worker`',
+    '',
+  ].join('\n');
+}
+
+/**
+ * The whole job on embedded defaults: a Redis (configured, found or started), the simulator
+ * in-process, `jobs.example.csv` enqueued as run `demo`, a worker in-process until the run is
+ * finished. Everything it started is stopped before it returns.
+ */
+export async function runDemo(context: CliContext): Promise<number> {
+  const base = loadSettings(context.env);
+  const out = context.stdout;
+  const redis = await obtainRedis({
+    redisUrl: base.redisUrlConfigured ? base.redisUrl : undefined,
+    probeAddress: base.demoRedisProbe,
+    dataDir: resolve(context.cwd, '.tmp/demo-redis'),
+  });
+  const closers: (() => Promise<void>)[] = [() => redis.stop()];
+  try {
+    out.write(
+      `redis: ${redis.source === 'spawned' ? `started redis-server for the demo (${redis.url})` : `using ${redis.source === 'probe' ? redis.url : 'REDIS_URL'}`}\n`,
+    );
+    const sim = await startSimulator({
+      port: 0,
+      latencyScale: DEMO_LATENCY_SCALE,
+      apiKey: DEMO_API_KEY,
+      seed: 1,
+    });
+    closers.unshift(() => sim.close());
+    out.write(`simulator: ${sim.url} (latency scale ${DEMO_LATENCY_SCALE})\n`);
+
+    const prefix = `${base.queuePrefix}-demo`;
+    await clearPrefix(redis.url, prefix);
+    const outDir = join(base.outDir, DEMO_RUN);
+    await rm(resolve(context.cwd, outDir), { recursive: true, force: true });
+    const env = {
+      ...context.env,
+      REDIS_URL: redis.url,
+      TTS_QUEUE_PREFIX: prefix,
+      SEGMIND_BASE_URL: sim.url,
+      SEGMIND_API_KEY: DEMO_API_KEY,
+      SEGMIND_RPM: '600',
+      TTS_SHUTDOWN_GRACE_MS: '1000',
+    };
+    const settings: Settings = loadSettings(env);
+    const enqueued = await runEnqueueCommand([DEMO_SCRIPT, '--run', DEMO_RUN, '--out', base.outDir], {
+      ...context,
+      env,
+    });
+    if (enqueued !== 0) return enqueued;
+
+    const logger = makeLogger({
+      level: 'warn',
+      secrets: [DEMO_API_KEY],
+      pretty: false,
+      destination: context.stderr,
+    });
+    const rowWorker = makeRowWorker({ settings, logger, concurrency: 8 });
+    let workerStopped = false;
+    const stopWorker = async () => {
+      if (workerStopped) return;
+      workerStopped = true;
+      await rowWorker.stop();
+    };
+    closers.unshift(stopWorker);
+    const last = await withQueue(settings, (session) =>
+      watchRun({
+        out,
+        signal: context.signal,
+        intervalMs: 250,
+        read: async () => (await readProgress({ ...session, runs: [DEMO_RUN] }))[0],
+      }),
+    );
+    // Stopping waits for the last row's worker, which writes manifest.json and manifest.csv.
+    await stopWorker();
+    if (!last?.finished) {
+      out.write('demo stopped before the run finished\n');
+      return 1;
+    }
+    out.write(summary(last, outDir, context.cwd));
+    return last.failed === 0 ? 0 : 1;
+  } finally {
+    for (const close of closers) await close().catch(() => undefined);
+  }
+}
