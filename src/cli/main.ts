@@ -30,6 +30,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   status: async () => (await import('./status-command.js')).runStatusCommand,
   retry: async () => (await import('./retry-command.js')).runRetryCommand,
   report: async () => (await import('./report-command.js')).runReportCommand,
+  dashboard: async () => (await import('./dashboard-command.js')).runDashboardCommand,
   demo: async () => (await import('./demo-command.js')).runDemoCommand,
 };
 

@@ -1,0 +1,107 @@
+import { once } from 'node:events';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createBullBoard } from '@bull-board/api';
+import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
+import { ExpressAdapter } from '@bull-board/express';
+import { Queue } from 'bullmq';
+import express, { type RequestHandler } from 'express';
+import { ROWS_QUEUE } from '../queue/keys.js';
+import { connectRedis, makeRedis } from '../redis/connection.js';
+import type { Settings } from '../settings.js';
+import { SECOND } from '../time.js';
+import { readProgress, readQueueState } from '../status/run-progress.js';
+import { basicAuth } from './basic-auth.js';
+import { makeDashboardMetrics } from './metrics.js';
+import { renderRunsPage } from './runs-page.js';
+
+export type DashboardOptions = {
+  readonly settings: Settings;
+  /** Overrides the settings' host and port; port 0 picks a free one. */
+  readonly host?: string;
+  readonly port?: number;
+};
+
+export type RunningDashboard = {
+  /** e.g. 'http://127.0.0.1:3000' */
+  readonly url: string;
+  close(): Promise<void>;
+};
+
+/** Express 5 passes a rejected promise to the error handler; this keeps the handlers short. */
+const handle =
+  (body: (request: express.Request, response: express.Response) => Promise<void>): RequestHandler =>
+  (request, response, next) => {
+    body(request, response).catch(next);
+  };
+
+/**
+ * The web dashboard: the runs page at `/`, bull-board at `/queues`, Prometheus at `/metrics`.
+ * Basic auth covers all of it when both a user and a password are configured.
+ */
+export async function startDashboard(options: DashboardOptions): Promise<RunningDashboard> {
+  const { settings } = options;
+  const prefix = settings.queuePrefix;
+  // Fail fast per request while Redis is away, but keep reconnecting: the dashboard outlives outages.
+  const redis = await connectRedis(
+    makeRedis(settings.redisUrl, 'command', { retryStrategy: (times) => Math.min(times * 250, 5 * SECOND) }),
+    settings.redisUrl,
+  );
+  redis.on('error', () => {});
+  const queue = new Queue(ROWS_QUEUE, { connection: redis, prefix });
+  const metrics = makeDashboardMetrics();
+
+  const board = new ExpressAdapter();
+  board.setBasePath('/queues');
+  createBullBoard({
+    queues: [new BullMQAdapter(queue, { description: `prefix ${prefix}` })],
+    serverAdapter: board,
+    options: { uiConfig: { boardTitle: 'tts-batch' } },
+  });
+
+  const app = express();
+  app.disable('x-powered-by');
+  if (settings.dashboardUser !== undefined && settings.dashboardPassword !== undefined) {
+    app.use(basicAuth(settings.dashboardUser, settings.dashboardPassword));
+  }
+  app.get(
+    '/',
+    handle(async (_request, response) => {
+      const [runs, state] = await Promise.all([
+        readProgress({ queue, redis, prefix }),
+        readQueueState(queue, redis, prefix),
+      ]);
+      response.type('html').send(renderRunsPage(runs, state, ROWS_QUEUE));
+    }),
+  );
+  app.get(
+    '/metrics',
+    handle(async (_request, response) => {
+      const [runs, state] = await Promise.all([
+        readProgress({ queue, redis, prefix }),
+        readQueueState(queue, redis, prefix),
+      ]);
+      metrics.update(runs, state);
+      response.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+    }),
+  );
+  app.use('/queues', board.getRouter() as RequestHandler);
+
+  const host = options.host ?? settings.dashboardHost;
+  const server: Server = app.listen(options.port ?? settings.dashboardPort, host);
+  await Promise.race([
+    once(server, 'listening'),
+    once(server, 'error').then(([error]) => Promise.reject(error as Error)),
+  ]);
+  const { port } = server.address() as AddressInfo;
+  const shownHost = host.includes(':') ? `[${host}]` : host;
+  return {
+    url: `http://${shownHost}:${port}`,
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await queue.close();
+      redis.disconnect();
+    },
+  };
+}
