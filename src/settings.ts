@@ -37,6 +37,8 @@ export type Settings = {
   readonly pricesUsd: Readonly<Record<ModelSlug, number>>;
   /** How long a stopping worker waits for in-flight rows before handing them back. */
   readonly shutdownGraceMs: number;
+  /** BullMQ job lock: a killed worker's rows go back to the queue after about this long. */
+  readonly lockDurationMs: number;
   /** Whether `REDIS_URL` was given (the demo starts its own Redis only when it was not). */
   readonly redisUrlConfigured: boolean;
   /** `host:port` the demo tries before starting a redis-server of its own (`TTS_DEMO_REDIS_PROBE`). */
@@ -63,6 +65,7 @@ export const DEFAULT_SETTINGS = {
   requestTimeoutMs: 30 * SECOND,
   maxChars: 5000,
   shutdownGraceMs: 10 * SECOND,
+  lockDurationMs: 30 * SECOND,
   demoRedisProbe: '127.0.0.1:6379',
   dashboardHost: '127.0.0.1',
   dashboardPort: 3000,
@@ -167,6 +170,7 @@ export function loadSettings(env: Env = process.env): Settings {
     defaultTemperature: number(env, 'TTS_TEMPERATURE', 0, 2),
     pricesUsd: parsePrices(env),
     shutdownGraceMs: integer(env, 'TTS_SHUTDOWN_GRACE_MS', DEFAULT_SETTINGS.shutdownGraceMs, 0),
+    lockDurationMs: integer(env, 'TTS_LOCK_DURATION_MS', DEFAULT_SETTINGS.lockDurationMs, 1000),
     redisUrlConfigured: text(env, 'REDIS_URL') !== undefined,
     demoRedisProbe: text(env, 'TTS_DEMO_REDIS_PROBE') ?? DEFAULT_SETTINGS.demoRedisProbe,
     dashboardHost: text(env, 'TTS_DASHBOARD_HOST') ?? DEFAULT_SETTINGS.dashboardHost,

@@ -45,13 +45,11 @@ export const runWorkerCommand: Command = async (argv, context) => {
       );
     }
   }
-  const lockMs = Number(context.env['TTS_LOCK_DURATION_MS'] ?? '') || undefined;
   const logger = makeLogger({ level: settings.logLevel, secrets: [settings.segmindApiKey] });
   const rowWorker = makeRowWorker({
     settings,
     logger,
     concurrency,
-    ...(lockMs ? { lockDurationMs: lockMs } : {}),
   });
   logger.info(
     { event: 'worker_started', concurrency, rpm: settings.segmindRpm, queuePrefix: settings.queuePrefix },

@@ -5,7 +5,6 @@ import type { RowJobData } from '../queue/row-job.js';
 import { makeRedis } from '../redis/connection.js';
 import { makeSegmindClient } from '../segmind/client.js';
 import type { Settings } from '../settings.js';
-import { SECOND } from '../time.js';
 import { makePollModeStore } from './await-completion.js';
 import { makeLatencyStats } from './latency-stats.js';
 import { DEFAULT_POLL_OPTIONS } from './poll-schedule.js';
@@ -18,7 +17,7 @@ export type RowWorkerOptions = {
   readonly logger: Logger;
   /** Overrides `settings.concurrency`. */
   readonly concurrency?: number;
-  /** How long a BullMQ lock lives without renewal: a killed worker's rows return after about this. */
+  /** Overrides `settings.lockDurationMs`. */
   readonly lockDurationMs?: number;
   readonly now?: () => number;
 };
@@ -93,7 +92,7 @@ export function makeRowWorker(options: RowWorkerOptions): RowWorker {
     }
   };
 
-  const lockDurationMs = options.lockDurationMs ?? 30 * SECOND;
+  const lockDurationMs = options.lockDurationMs ?? settings.lockDurationMs;
   const worker = new Worker<RowJobData>(ROWS_QUEUE, processor, {
     connection,
     prefix,
