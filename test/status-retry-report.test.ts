@@ -181,4 +181,5 @@ test('report lists pending rows; status shows a halted queue; unknown runs are r
   assert.equal(missing.code, 2);
   assert.match(missing.stderr, /no run named `nope` \(runs: later\)/);
   assert.equal((await cli(env, 'status', '--bogus')).code, 2);
+  assert.equal((await cli(env, 'status', '--run', 'nope', '--watch')).code, 1);
 });

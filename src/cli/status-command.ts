@@ -60,15 +60,12 @@ export const runStatusCommand: Command = async (argv, context) => {
     }
     context.stdout.write(formatQueueState(state));
     if (values.watch && run !== undefined) {
-      const last = await watchRun({
-        out: context.stdout,
-        signal: context.signal,
-        read: async () => (await readProgress({ queue, redis, prefix, runs: [run] }))[0],
-      });
-      if (last === undefined) {
-        context.stderr.write(`no run named \`${run}\`\n`);
+      const read = async () => (await readProgress({ queue, redis, prefix, runs: [run] }))[0];
+      if ((await read()) === undefined) {
+        context.stderr.write(`no run named \`${run}\` (see \`tts-batch status\` for the list)\n`);
         return 1;
       }
+      await watchRun({ out: context.stdout, signal: context.signal, read });
       // Then the detail below, with the failures by reason.
     } else if (values.watch) {
       // All runs: the table, redrawn until every run is finished or the user stops watching.
