@@ -14,9 +14,18 @@ export const MAX_PRINTED_PROBLEMS = 100;
 
 const MAX_VALUE_CHARS = 40;
 
+/** JSON of a non-string value; a deeply nested one (hostile JSONL) overflows the stack, and is named instead. */
+function serialized(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return Array.isArray(value) ? '[…]' : '{…}';
+  }
+}
+
 /** A value for a message: JSON-quoted so that whitespace and control characters show, and truncated. */
 export function showValue(value: unknown): string {
-  const text = typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value));
+  const text = typeof value === 'string' ? value : serialized(value);
   const cut = [...text.slice(0, MAX_VALUE_CHARS * 2)].slice(0, MAX_VALUE_CHARS).join('');
   const shown = cut.length < text.length ? `${cut}…` : cut;
   return `\`${JSON.stringify(shown).slice(1, -1)}\``;

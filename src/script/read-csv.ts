@@ -1,6 +1,6 @@
 import { finished } from 'node:stream/promises';
 import { CsvError, parse, type Options } from 'csv-parse';
-import { fatal, ScriptError, type Problem } from './problems.js';
+import { fatal, ScriptError, showValue, type Problem } from './problems.js';
 import type { RawRecord } from './script-row.js';
 
 /** Longest record accepted, in characters: far above any valid row, low enough to keep memory flat. */
@@ -28,6 +28,15 @@ const CSV_HINTS: Partial<Record<CsvError['code'], string>> = {
   CSV_MAX_RECORD_SIZE: `a row longer than ${MAX_RECORD_CHARS} characters (an unclosed quote?)`,
 };
 
+/** Columns named in a message: the first few, so that a 100,000-column header gives a short one. */
+const MAX_SHOWN_COLUMNS = 10;
+
+function shownColumns(names: readonly string[]): string {
+  const shown = names.slice(0, MAX_SHOWN_COLUMNS).map((name) => showValue(name));
+  const rest = names.length - shown.length;
+  return rest > 0 ? `${shown.join(', ')} and ${rest} more` : shown.join(', ');
+}
+
 function checkHeader(file: string, line: number, names: readonly string[]): void {
   const problems: Problem[] = [];
   const seen = new Map<string, number>();
@@ -50,7 +59,7 @@ function checkHeader(file: string, line: number, names: readonly string[]): void
     problems.push({
       line,
       field: 'header',
-      message: `no \`text\` column (the first row must name the columns; got ${names.map((name) => `\`${name}\``).join(', ')})`,
+      message: `no \`text\` column (the first row must name the columns; got ${shownColumns(names)})`,
     });
   }
   if (problems.length > 0) throw new ScriptError(file, problems);

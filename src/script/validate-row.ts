@@ -31,6 +31,21 @@ export function countChars(text: string): number {
   return text.length - surrogates;
 }
 
+/**
+ * C0 controls other than tab and line breaks, and DEL: never spoken, invisible in a spreadsheet,
+ * and a terminal runs them (ESC). They mean a corrupted or hostile script, so the row is refused.
+ */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const CONTROL_CHAR = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
+
+/** Why `value` is refused for a control character, or undefined. */
+export function controlCharProblem(value: string): string | undefined {
+  const match = CONTROL_CHAR.exec(value);
+  if (match === null) return undefined;
+  const code = match[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0');
+  return `control character U+${code} at character ${match.index + 1}; only tab and line breaks are allowed (starts ${showValue(value)})`;
+}
+
 function kindOf(value: unknown): string {
   return Array.isArray(value) ? 'an array' : value === null ? 'null' : `a ${typeof value}`;
 }
@@ -48,6 +63,11 @@ export function validateRecord(record: RawRecord, context: ValidationContext): V
     if (typeof value === 'number' && numbersAllowed && Number.isFinite(value)) return String(value);
     if (typeof value !== 'string') {
       problem(field, `expected a string, got ${kindOf(value)} ${showValue(value)}`);
+      return undefined;
+    }
+    const control = controlCharProblem(value);
+    if (control !== undefined) {
+      problem(field, control);
       return undefined;
     }
     const trimmed = value.trim();
@@ -117,7 +137,10 @@ export function validateRecord(record: RawRecord, context: ValidationContext): V
   const metaEntries: [string, string][] = [];
   for (const [name, value] of record.fields) {
     if (KNOWN.has(name) || value === null || value === undefined) continue;
-    if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') {
+    const control = typeof value === 'string' ? controlCharProblem(value) : undefined;
+    if (control !== undefined) {
+      problem(name, control);
+    } else if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') {
       metaEntries.push([name, String(value)]);
     } else {
       problem(name, `metadata must be a string, number or boolean, got ${kindOf(value)}`);
