@@ -94,7 +94,10 @@ test('control characters other than tab and line breaks are refused in text and 
   const outcome = await assertRefused(box, file, [], /ctl\.csv:4: text: control character U\+0007/);
   assert.match(outcome.stderr, /ctl\.csv:5: text: control character U\+001B at character 8/);
   assert.match(outcome.stderr, /ctl\.csv:6: title: control character U\+007F/);
-  assert.doesNotMatch(outcome.stderr, /\u001b|\u0007/, 'the message shows them escaped, never raw');
+  assert.ok(
+    !outcome.stderr.includes('\u001b') && !outcome.stderr.includes('\u0007'),
+    'the message shows them escaped, never raw',
+  );
   assert.doesNotMatch(outcome.stderr, /ctl\.csv:2:/);
   // NUL is refused before parsing (a binary file), with its line.
   const nul = await box.write('nul.csv', 'id,text\na,ok\nb,"nu\u0000l"\n');
