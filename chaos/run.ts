@@ -1,0 +1,12 @@
+// `npm run chaos`: the reproducible crash test of issue 7. Exits 1 on any loss.
+import { CHAOS_HELP, parseChaosArgs } from './options.js';
+import { formatChaosReport, runChaos } from './scenario.js';
+
+const options = parseChaosArgs(process.argv.slice(2));
+if (!options) {
+  process.stdout.write(CHAOS_HELP);
+} else {
+  const report = await runChaos(options, (line) => process.stdout.write(`chaos: ${line}\n`));
+  process.stdout.write(`${formatChaosReport(report)}\n`);
+  process.exitCode = report.problems.length === 0 ? 0 : 1;
+}
