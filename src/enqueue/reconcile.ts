@@ -73,6 +73,9 @@ export async function reconcileRun(
   const needsJob = new Uint8Array(scan.records);
   const counts = { new: 0, unchanged: 0, skipped: 0, removed: 0 };
   let checked = 0;
+  // A run never enqueued before has no row to compare with: every row is new, and the three
+  // lookups per row below (a third of a fresh 200,000-row enqueue's round trips) can be skipped.
+  const fresh = (await redis.hlen(keys.rows)) === 0;
 
   for (let start = 0; start < scan.records; start += RECONCILE_CHUNK_ROWS) {
     const rows: { seq: number; id: string; hash: string }[] = [];
@@ -83,11 +86,13 @@ export async function reconcileRun(
     }
     if (rows.length === 0) continue;
     const ids = rows.map((row) => row.id);
-    const [previous, outcomes, jobsExist] = await Promise.all([
-      redis.hmget(keys.rows, ...ids),
-      redis.hmget(keys.outcomes, ...ids),
-      redis.pipeline(rows.map((row) => ['exists', queue.toKey(rowJobId(run, row.id, row.hash))])).exec(),
-    ]);
+    const [previous, outcomes, jobsExist] = fresh
+      ? [ids.map(() => null), [], null]
+      : await Promise.all([
+          redis.hmget(keys.rows, ...ids),
+          redis.hmget(keys.outcomes, ...ids),
+          redis.pipeline(rows.map((row) => ['exists', queue.toKey(rowJobId(run, row.id, row.hash))])).exec(),
+        ]);
     const kinds = await Promise.all(
       rows.map(async (row, at) => {
         if (previous[at] !== row.hash) return 'changed';

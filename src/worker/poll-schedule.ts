@@ -26,16 +26,21 @@ export const DEFAULT_POLL_OPTIONS = {
 } as const satisfies PollScheduleOptions;
 
 /**
- * The adaptive schedule's shape. The first poll goes where about a third of requests have
- * completed (the median shifted down by half a sigma); after that each wait is a fixed share
- * of the time elapsed since submit, so the detection delay stays near half that share of the
- * request's own latency while the number of polls grows only with the log of the overrun.
+ * The adaptive schedule's shape, in units of the learned spread: the first poll goes where about
+ * a third of requests have completed (the median shifted down by `firstPollZ` sigmas); each
+ * later wait moves the next poll `stepZ` sigmas further out, a share `e^(stepZ·σ) − 1` of the time
+ * elapsed since submit (never below `minStepShare`). Tying the step to σ keeps the schedule near
+ * the best trade-off between calls and detection delay for any spread: for the simulator's
+ * σ ≈ 0.3 it costs ~3.5 calls per row for a mean delay of ~14% of the request's latency (the
+ * optimum for a lognormal of that spread is ~13.7% at 3.5 calls; ≤ 10% needs ~4.3 calls:
+ * BENCHMARKS.md), and for a nearly fixed latency (σ → 0.05) it polls just after it.
  * Until the fleet has seen a few completions, the prior (from the model table) may be far off,
  * so the first poll comes no later than `coldStartFirstPollMs` and waits grow by half.
  */
 export const ADAPTIVE = {
-  firstPollZ: -0.5,
-  stepShare: 0.15,
+  firstPollZ: -0.45,
+  stepZ: 0.6,
+  minStepShare: 0.02,
   coldStartObservations: 3,
   coldStartFirstPollMs: 1 * SECOND,
   coldStartGrowth: 1.5,
@@ -66,7 +71,9 @@ export function nextPollDelayMs(
         const target = cold ? Math.min(firstAtMs, ADAPTIVE.coldStartFirstPollMs) : firstAtMs;
         return bound(target - elapsedMs);
       }
-      const share = cold ? ADAPTIVE.coldStartGrowth - 1 : ADAPTIVE.stepShare;
+      const share = cold
+        ? ADAPTIVE.coldStartGrowth - 1
+        : Math.max(ADAPTIVE.minStepShare, Math.expm1(ADAPTIVE.stepZ * estimate.sigma));
       return bound(elapsedMs * share);
     }
   }

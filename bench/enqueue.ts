@@ -1,0 +1,162 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { ADD_CHUNK_JOBS } from '../src/enqueue/add-jobs.js';
+import { contentHash, sha256Hex } from '../src/enqueue/content-hash.js';
+import { resolveRowDefaults } from '../src/enqueue/row-defaults.js';
+import { ROW_JOB_OPTIONS } from '../src/queue/job-options.js';
+import { ROWS_QUEUE, rowJobId } from '../src/queue/keys.js';
+import type { RowJobData } from '../src/queue/row-job.js';
+import { readScript } from '../src/script/read-script.js';
+import { validateRecord } from '../src/script/validate-row.js';
+import { loadSettings } from '../src/settings.js';
+import { startPrivateRedis, type PrivateRedis } from '../test/helpers/redis.js';
+import { log, round, runTimed, type ScenarioResult, type TableRow } from './common.js';
+import { writeCsvScript } from './script-file.js';
+
+export const ENQUEUE_ROWS = 200_000;
+export const RSS_ROWS = 1_000_000;
+const RUN = 'bench';
+
+type Job = { name: 'row'; data: RowJobData; opts: typeof ROW_JOB_OPTIONS & { jobId: string } };
+
+/** The jobs `tts-batch enqueue` adds for `file`, built (untimed) with the product's own reader and validator. */
+async function jobsOf(file: string, outDir: string): Promise<Job[]> {
+  const defaults = resolveRowDefaults({}, loadSettings({}));
+  const context = { defaults, maxChars: loadSettings({}).maxChars };
+  const jobs: Job[] = [];
+  for await (const records of readScript(file)) {
+    for (const record of records) {
+      const result = validateRecord(record, context);
+      if (!result.ok) throw new Error(`bench: invalid row ${record.line}`);
+      const { row } = result;
+      const id = row.id;
+      if (id === undefined) throw new Error(`bench: row ${record.line} has no id`);
+      const hash = contentHash(row.request);
+      const data: RowJobData = {
+        run: RUN,
+        id,
+        line: row.line,
+        seq: row.seq,
+        request: row.request,
+        meta: row.meta,
+        contentHash: hash,
+        textSha256: sha256Hex(row.request.text),
+        outDir,
+      };
+      jobs.push({ name: 'row', data, opts: { ...ROW_JOB_OPTIONS, jobId: rowJobId(RUN, id, hash) } });
+    }
+  }
+  return jobs;
+}
+
+/** Raw BullMQ: `addBulk` of the same payloads, chunks of the same size, one after the other. */
+async function rawAddBulkMs(redisUrl: string, jobs: readonly Job[]): Promise<number> {
+  const connection = new Redis(redisUrl, { maxRetriesPerRequest: null });
+  const queue = new Queue(ROWS_QUEUE, { connection, prefix: 'raw' });
+  await queue.waitUntilReady();
+  const startedAt = performance.now();
+  for (let start = 0; start < jobs.length; start += ADD_CHUNK_JOBS) {
+    await queue.addBulk(jobs.slice(start, start + ADD_CHUNK_JOBS));
+  }
+  const elapsedMs = performance.now() - startedAt;
+  const waiting = await queue.getWaitingCount();
+  await queue.close();
+  connection.disconnect();
+  if (waiting !== jobs.length)
+    throw new Error(`bench: raw addBulk left ${waiting} jobs, expected ${jobs.length}`);
+  return elapsedMs;
+}
+
+async function cliEnqueue(redis: PrivateRedis, file: string, out: string, prefix: string, timeoutMs: number) {
+  const env = { REDIS_URL: redis.url, TTS_QUEUE_PREFIX: prefix, TTS_OUT_DIR: out };
+  const result = await runTimed(
+    'node',
+    ['bin/tts-batch.js', 'enqueue', file, '--run', RUN, '--out', out],
+    env,
+    timeoutMs,
+  );
+  if (result.code !== 0) throw new Error(`bench: enqueue exited ${result.code}: ${result.stderr}`);
+  const check = new Redis(redis.url);
+  const queue = new Queue(ROWS_QUEUE, { connection: check, prefix });
+  const waiting = await queue.getWaitingCount();
+  await queue.close();
+  check.disconnect();
+  return { ...result, waiting };
+}
+
+/**
+ * 200,000 rows: the whole `tts-batch enqueue` process (spawn to exit: start-up, validation pass,
+ * reconcile, add pass) against `addBulk` alone. Then, unless `quick`, the peak RSS of enqueueing
+ * 1,000,000 rows. Each on its own private Redis, so the second does not pay for the first's memory.
+ */
+export async function benchEnqueue(quick: boolean): Promise<ScenarioResult> {
+  const dir = await mkdtemp(join(tmpdir(), 'tts-bench-enqueue-'));
+  const rows: TableRow[] = [];
+  try {
+    const file = join(dir, 'script-200k.csv');
+    await writeCsvScript(file, ENQUEUE_ROWS);
+    const redis = await startPrivateRedis();
+    let cli;
+    let rawMs;
+    try {
+      log(`enqueue: tts-batch enqueue of ${ENQUEUE_ROWS} rows`);
+      cli = await cliEnqueue(redis, file, join(dir, 'out'), 'cli', 180_000);
+      if (cli.waiting !== ENQUEUE_ROWS) throw new Error(`bench: enqueue left ${cli.waiting} jobs`);
+      log(`enqueue: raw addBulk of the same ${ENQUEUE_ROWS} payloads`);
+      const jobs = await jobsOf(file, join(dir, 'out', RUN));
+      rawMs = await rawAddBulkMs(redis.url, jobs);
+    } finally {
+      await redis.stop();
+    }
+    const rowsPerS = ENQUEUE_ROWS / (cli.elapsedMs / 1000);
+    const rawRowsPerS = ENQUEUE_ROWS / (rawMs / 1000);
+    const ratio = rowsPerS / rawRowsPerS;
+    const figures: Record<string, number> = {
+      'enqueue.ratio': round(ratio),
+      'enqueue.rows_per_s': Math.round(rowsPerS),
+      'enqueue.addbulk_rows_per_s': Math.round(rawRowsPerS),
+    };
+    rows.push({
+      scenario: `enqueue ${ENQUEUE_ROWS} rows`,
+      measure: `tts-batch enqueue ${Math.round(rowsPerS)} rows/s (${(cli.elapsedMs / 1000).toFixed(1)} s) vs addBulk ${Math.round(rawRowsPerS)} rows/s (${(rawMs / 1000).toFixed(1)} s)`,
+      value: `ratio ${ratio.toFixed(2)}`,
+      goal: '>= 0.7',
+      met: ratio >= 0.7,
+    });
+    rows.push({
+      scenario: `enqueue ${ENQUEUE_ROWS} rows`,
+      measure: 'peak RSS of the enqueue process',
+      value: `${cli.peakRssMb.toFixed(0)} MB`,
+      goal: 'reported',
+      met: undefined,
+    });
+    figures['enqueue.peak_rss_mb_200k'] = round(cli.peakRssMb, 1);
+    if (!quick) {
+      const big = join(dir, 'script-1m.csv');
+      await writeCsvScript(big, RSS_ROWS);
+      const redisBig = await startPrivateRedis();
+      try {
+        log(`enqueue: tts-batch enqueue of ${RSS_ROWS} rows (peak RSS)`);
+        const run = await cliEnqueue(redisBig, big, join(dir, 'out-1m'), 'big', 600_000);
+        if (run.waiting !== RSS_ROWS) throw new Error(`bench: 1M enqueue left ${run.waiting} jobs`);
+        figures['enqueue.peak_rss_mb_1m'] = round(run.peakRssMb, 1);
+        figures['enqueue.rows_per_s_1m'] = Math.round(RSS_ROWS / (run.elapsedMs / 1000));
+        rows.push({
+          scenario: `enqueue ${RSS_ROWS} rows`,
+          measure: `peak RSS (VmHWM) of the enqueue process; ${(run.elapsedMs / 1000).toFixed(1)} s`,
+          value: `${run.peakRssMb.toFixed(0)} MB`,
+          goal: '< 300 MB',
+          met: run.peakRssMb < 300,
+        });
+      } finally {
+        await redisBig.stop();
+      }
+    }
+    return { figures, rows };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,96 @@
+import { readFile, writeFile, mkdir } from 'node:fs/promises';
+import { cpus, totalmem } from 'node:os';
+import { dirname } from 'node:path';
+import type { Figures, TableRow } from './common.js';
+
+/** The keys of issue 6, in its order; everything else a scenario measures goes under `details`. */
+export const REQUIRED_KEYS = [
+  'enqueue.ratio',
+  'enqueue.rows_per_s',
+  'enqueue.addbulk_rows_per_s',
+  'enqueue.peak_rss_mb_1m',
+  'worker.efficiency',
+  'worker.rows_per_s',
+  'worker.ideal_rows_per_s',
+  'polling.adaptive.calls_per_row',
+  'polling.adaptive.detect_delay_ratio',
+  'polling.fixed_1s.calls_per_row',
+  'polling.fixed_1s.detect_delay_ratio',
+  'polling.exponential.calls_per_row',
+  'polling.exponential.detect_delay_ratio',
+  'rate_limited.rows_per_min_adaptive',
+  'rate_limited.rows_per_min_fixed_1s',
+  'scale_out',
+] as const;
+
+export type RunInfo = {
+  readonly machine: string;
+  readonly date: string;
+  readonly command: string;
+  readonly durationS: number;
+};
+
+export function runInfo(command: string, durationS: number): RunInfo {
+  const cpu = cpus();
+  const machine = `${cpu.length} x ${cpu[0]?.model.trim() ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${process.platform}`;
+  return { machine, date: new Date().toISOString(), command, durationS: Math.round(durationS) };
+}
+
+export function latestJson(figures: Figures, info: RunInfo): Record<string, unknown> {
+  const required: Record<string, unknown> = {};
+  const details: Record<string, unknown> = {};
+  const wanted: ReadonlySet<string> = new Set(REQUIRED_KEYS);
+  for (const key of REQUIRED_KEYS) required[key] = figures[key] ?? null;
+  for (const [key, value] of Object.entries(figures)) if (!wanted.has(key)) details[key] = value;
+  return {
+    ...required,
+    machine: info.machine,
+    date: info.date,
+    command: info.command,
+    duration_s: info.durationS,
+    details,
+  };
+}
+
+export function markdownTable(rows: readonly TableRow[]): string {
+  const mark = (met: boolean | undefined) => (met === undefined ? '' : met ? 'met' : '**missed**');
+  const escape = (text: string) => text.replaceAll('|', '\\|');
+  return [
+    '| scenario | measure | figure | goal | |',
+    '|---|---|---|---|---|',
+    ...rows.map(
+      (row) =>
+        `| ${escape(row.scenario)} | ${escape(row.measure)} | ${escape(row.value)} | ${escape(row.goal)} | ${mark(row.met)} |`,
+    ),
+  ].join('\n');
+}
+
+export const START_MARKER = '<!-- bench:results:start -->';
+export const END_MARKER = '<!-- bench:results:end -->';
+
+/** Replaces the text between the markers of BENCHMARKS.md with this run's table. */
+export async function updateBenchmarksMd(
+  path: string,
+  rows: readonly TableRow[],
+  info: RunInfo,
+): Promise<void> {
+  const text = await readFile(path, 'utf8');
+  const start = text.indexOf(START_MARKER);
+  const end = text.indexOf(END_MARKER);
+  if (start < 0 || end < start)
+    throw new Error(`bench: ${path} has no ${START_MARKER} ... ${END_MARKER} section`);
+  const section = [
+    START_MARKER,
+    '',
+    `Machine: ${info.machine}. Date: ${info.date}. Command: \`${info.command}\` (${info.durationS} s).`,
+    '',
+    markdownTable(rows),
+    '',
+  ].join('\n');
+  await writeFile(path, text.slice(0, start) + section + text.slice(end));
+}
+
+export async function writeJson(path: string, value: unknown): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  await writeFile(path, `${JSON.stringify(value, null, 2)}\n`);
+}
