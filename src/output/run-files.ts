@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { constants } from 'node:fs';
 import { appendFile, mkdir, open, rename, rm } from 'node:fs/promises';
 import { basename, join, resolve, sep } from 'node:path';
 
@@ -40,8 +41,11 @@ export async function writeFileAtomic(
   return target;
 }
 
+/** O_APPEND, and O_NOFOLLOW: a symlink planted in the run directory is refused, not written through. */
+const APPEND_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_APPEND | constants.O_NOFOLLOW;
+
 /** Appends one line to `runDir/fileName` with a single write (O_APPEND), creating it if needed. */
 export async function appendLine(runDir: string, fileName: string, line: string): Promise<void> {
   await mkdir(resolve(runDir), { recursive: true });
-  await appendFile(pathInRun(runDir, fileName), `${line}\n`, { flag: 'a' });
+  await appendFile(pathInRun(runDir, fileName), `${line}\n`, { flag: APPEND_FLAGS });
 }
