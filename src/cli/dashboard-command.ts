@@ -1,7 +1,7 @@
-import { parseArgs } from 'node:util';
 import { UsageError } from '../errors.js';
 import { startDashboard } from '../dashboard/server.js';
 import { loadSettings } from '../settings.js';
+import { parseCommandArgs } from './command-args.js';
 import type { Command } from './context.js';
 
 const HELP = `Usage: tts-batch dashboard [--port 3000]
@@ -18,16 +18,11 @@ Options:
 `;
 
 export const runDashboardCommand: Command = async (argv, context) => {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...argv],
-      options: { port: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-      strict: true,
-    });
-  } catch (error) {
-    throw new UsageError(`${(error as Error).message}\n\n${HELP}`, { cause: error });
-  }
+  const parsed = parseCommandArgs(
+    argv,
+    { port: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    HELP,
+  );
   const { values } = parsed;
   if (values.help) {
     context.stdout.write(HELP);

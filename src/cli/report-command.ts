@@ -1,12 +1,11 @@
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
-import { UsageError } from '../errors.js';
 import { writeFinalManifests } from '../output/final-manifest.js';
 import { runKeys } from '../queue/keys.js';
 import { readOutcomes } from '../queue/run-outcomes.js';
 import { loadSettings } from '../settings.js';
-import { withQueue, type QueueSession } from '../status/queue-session.js';
+import { withQueue, type QueueSession } from '../queue/queue-session.js';
 import { targetRuns } from '../status/run-target.js';
+import { parseCommandArgs } from './command-args.js';
 import type { Command } from './context.js';
 
 const HELP = `Usage: tts-batch report [--run NAME]
@@ -50,16 +49,11 @@ async function reportRun(session: QueueSession, run: string, outRoot: string): P
 }
 
 export const runReportCommand: Command = async (argv, context) => {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...argv],
-      options: { run: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-      strict: true,
-    });
-  } catch (error) {
-    throw new UsageError(`${(error as Error).message}\n\n${HELP}`, { cause: error });
-  }
+  const parsed = parseCommandArgs(
+    argv,
+    { run: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    HELP,
+  );
   if (parsed.values.help) {
     context.stdout.write(HELP);
     return 0;

@@ -1,9 +1,8 @@
-import { parseArgs } from 'node:util';
-import { UsageError } from '../errors.js';
 import { loadSettings } from '../settings.js';
-import { withQueue } from '../status/queue-session.js';
+import { withQueue } from '../queue/queue-session.js';
 import { retryFailedRows } from '../status/retry-failed.js';
 import { targetRuns } from '../status/run-target.js';
+import { parseCommandArgs } from './command-args.js';
 import type { Command } from './context.js';
 
 const HELP = `Usage: tts-batch retry [--run NAME]
@@ -18,16 +17,11 @@ Options:
 `;
 
 export const runRetryCommand: Command = async (argv, context) => {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...argv],
-      options: { run: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-      strict: true,
-    });
-  } catch (error) {
-    throw new UsageError(`${(error as Error).message}\n\n${HELP}`, { cause: error });
-  }
+  const parsed = parseCommandArgs(
+    argv,
+    { run: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    HELP,
+  );
   if (parsed.values.help) {
     context.stdout.write(HELP);
     return 0;

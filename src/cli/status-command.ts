@@ -1,12 +1,12 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { parseArgs } from 'node:util';
 import { UsageError } from '../errors.js';
 import { checkRunName } from '../enqueue/run-name.js';
 import { loadSettings } from '../settings.js';
-import { withQueue } from '../status/queue-session.js';
+import { withQueue } from '../queue/queue-session.js';
 import { formatQueueState, formatRunDetail, formatRunTable } from '../status/render.js';
 import { readProgress, readQueueState } from '../status/run-progress.js';
 import { watchRun } from '../status/watch.js';
+import { parseCommandArgs } from './command-args.js';
 import type { Command } from './context.js';
 
 const HELP = `Usage: tts-batch status [--run NAME] [--watch] [--json]
@@ -30,12 +30,7 @@ const OPTIONS = {
 } as const;
 
 export const runStatusCommand: Command = async (argv, context) => {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: [...argv], options: OPTIONS, strict: true });
-  } catch (error) {
-    throw new UsageError(`${(error as Error).message}\n\n${HELP}`, { cause: error });
-  }
+  const parsed = parseCommandArgs(argv, OPTIONS, HELP);
   const { values } = parsed;
   if (values.help) {
     context.stdout.write(HELP);

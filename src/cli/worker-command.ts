@@ -1,8 +1,8 @@
-import { parseArgs } from 'node:util';
 import { ConfigError, UsageError } from '../errors.js';
 import { makeLogger } from '../log.js';
 import { loadSettings } from '../settings.js';
 import { makeRowWorker } from '../worker/make-worker.js';
+import { parseCommandArgs } from './command-args.js';
 import type { Command } from './context.js';
 
 const HELP = `Usage: tts-batch worker [--concurrency N]
@@ -20,11 +20,11 @@ ids; a second signal exits at once (those rows return when their locks expire, ~
 `;
 
 export const runWorkerCommand: Command = async (argv, context) => {
-  const { values } = parseArgs({
-    args: [...argv],
-    options: { concurrency: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-    strict: true,
-  });
+  const { values } = parseCommandArgs(
+    argv,
+    { concurrency: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    HELP,
+  );
   if (values.help) {
     context.stdout.write(HELP);
     return 0;

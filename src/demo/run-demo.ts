@@ -7,7 +7,7 @@ import { makeLogger } from '../log.js';
 import { connectRedis, makeRedis } from '../redis/connection.js';
 import { startSimulator } from '../simulator/server.js';
 import { loadSettings, type Settings } from '../settings.js';
-import { withQueue } from '../status/queue-session.js';
+import { withQueue } from '../queue/queue-session.js';
 import { readProgress, type RunProgress } from '../status/run-progress.js';
 import { watchRun } from '../status/watch.js';
 import { makeRowWorker } from '../worker/make-worker.js';

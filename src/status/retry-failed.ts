@@ -1,7 +1,7 @@
 import type { Job } from 'bullmq';
 import { runKeys } from '../queue/keys.js';
 import type { RowJobData } from '../queue/row-job.js';
-import type { QueueSession } from './queue-session.js';
+import type { QueueSession } from '../queue/queue-session.js';
 import { failedJobIds } from './run-jobs.js';
 
 export type RetryResult = {

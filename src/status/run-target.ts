@@ -1,7 +1,7 @@
 import { checkRunName } from '../enqueue/run-name.js';
 import { UsageError } from '../errors.js';
 import { listRuns } from './run-progress.js';
-import type { QueueSession } from './queue-session.js';
+import type { QueueSession } from '../queue/queue-session.js';
 
 /** The runs a command acts on: the one named with `--run` (which must exist), else every run. */
 export async function targetRuns(session: QueueSession, run: string | undefined): Promise<string[]> {

@@ -1,6 +1,6 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { ROWS_QUEUE } from '../queue/keys.js';
+import { ROWS_QUEUE } from './keys.js';
 import { connectRedis, makeRedis } from '../redis/connection.js';
 import type { Settings } from '../settings.js';
 
