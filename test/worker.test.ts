@@ -282,3 +282,30 @@ test('401 stops the run: queue paused with one operator message, rows not failed
   connection.disconnect();
   await sim.close();
 });
+
+test('an API that answers 404 on the result URL while pending: the fleet switches to status polling, nothing resubmitted', async () => {
+  const { sim, prefix, run, outDir, env } = await setup({ resultWhilePending: '404', fixedLatencyS: 1.5, latencyScale: 1 });
+  const rows = texts(6, 'Pending');
+  await addRows(redis.url, prefix, run, outDir, rows);
+  const { rowWorker } = startTestWorker({ env, concurrency: 3 });
+  assert.deepEqual(await settled(rowWorker.worker, rows.length), { completed: 6, failed: 0 });
+  await rowWorker.stop();
+  const entries = await manifest(outDir);
+  assert.ok(entries.every((e) => e.status === 'completed' && e.submits === 1));
+  assert.equal(sim.ledger().submits.length, 6);
+  const connection = new Redis(redis.url);
+  assert.equal(await connection.get(`${globalKeys(prefix).latency}:poll-mode`), 'status');
+  connection.disconnect();
+});
+
+test('an API that answers pending requests on the result URL: rows need no status calls at all', async () => {
+  const { sim, prefix, run, outDir, env } = await setup({ resultWhilePending: 'status', latencyScale: 0.01 });
+  await addRows(redis.url, prefix, run, outDir, texts(6, 'Direct'));
+  const { rowWorker } = startTestWorker({ env, concurrency: 3 });
+  assert.deepEqual(await settled(rowWorker.worker, 6), { completed: 6, failed: 0 });
+  await rowWorker.stop();
+  const { counts } = sim.ledger();
+  assert.equal(counts.status, 0);
+  assert.equal(counts.submit, 6);
+  assert.ok(counts.result >= 6);
+});
