@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { appendFile, mkdir, open, rename, rm } from 'node:fs/promises';
-import { basename, join, resolve, sep } from 'node:path';
+import { basename, dirname, join, resolve, sep } from 'node:path';
 
 /** A path inside `runDir` for `fileName`, refusing anything that would land outside it. */
 export function pathInRun(runDir: string, fileName: string): string {
@@ -14,6 +14,23 @@ export function pathInRun(runDir: string, fileName: string): string {
 }
 
 /**
+ * `mkdir -p`, with the real cause when it fails: Node's recursive mkdir reports a parent it could
+ * not create (read-only filesystem, no permission, full disk) as ENOENT; one level at a time names it.
+ */
+async function makeDir(dir: string): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    const parent = dirname(dir);
+    if (parent !== dir) await makeDir(parent);
+    await mkdir(dir).catch((inner: NodeJS.ErrnoException) => {
+      if (inner.code !== 'EEXIST') throw inner;
+    });
+  }
+}
+
+/**
  * Writes `bytes` to `runDir/fileName` atomically: a temporary name in the same directory,
  * fsync, then rename. A file that exists under its final name is complete.
  */
@@ -23,7 +40,7 @@ export async function writeFileAtomic(
   bytes: Uint8Array | string,
 ): Promise<string> {
   const target = pathInRun(runDir, fileName);
-  await mkdir(resolve(runDir), { recursive: true });
+  await makeDir(resolve(runDir));
   const temporary = join(resolve(runDir), `.${fileName}.${randomBytes(6).toString('hex')}.tmp`);
   try {
     const handle = await open(temporary, 'wx');
@@ -46,6 +63,6 @@ const APPEND_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_APPEND
 
 /** Appends one line to `runDir/fileName` with a single write (O_APPEND), creating it if needed. */
 export async function appendLine(runDir: string, fileName: string, line: string): Promise<void> {
-  await mkdir(resolve(runDir), { recursive: true });
+  await makeDir(resolve(runDir));
   await appendFile(pathInRun(runDir, fileName), `${line}\n`, { flag: APPEND_FLAGS });
 }

@@ -3,7 +3,7 @@ import { join, relative } from 'node:path';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { ROW_JOB_OPTIONS } from '../../src/queue/job-options.js';
-import { ROWS_QUEUE, rowJobId } from '../../src/queue/keys.js';
+import { globalKeys, ROWS_QUEUE, rowJobId } from '../../src/queue/keys.js';
 import type { RowJobData } from '../../src/queue/row-job.js';
 import { readOutcomes } from '../../src/queue/run-outcomes.js';
 import type { ManifestEntry } from '../../src/output/manifest-entry.js';
@@ -53,6 +53,8 @@ export async function addRowsWithAttempts(
     });
   }
   await queue.resume();
+  // As `tts-batch enqueue` does, so that status, report and retry know the run.
+  await redis.zadd(globalKeys(prefix).runs, Date.now(), run);
   await queue.close();
   redis.disconnect();
   return jobs;

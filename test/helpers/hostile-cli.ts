@@ -1,0 +1,34 @@
+import { Writable } from 'node:stream';
+import { main } from '../../src/cli/main.js';
+
+/** What one in-process `tts-batch ...` printed and returned. */
+export type CliOutcome = { readonly code: number; readonly stdout: string; readonly stderr: string };
+
+function collector(): { stream: Writable; text: () => string } {
+  let text = '';
+  const stream = new Writable({
+    write(chunk: Buffer | string, _encoding, callback) {
+      text += chunk.toString();
+      callback();
+    },
+  });
+  return { stream, text: () => text };
+}
+
+/** Runs `tts-batch <args>` in this process with `env` only (no ambient settings), in `cwd`. */
+export async function runCli(
+  args: readonly string[],
+  env: Readonly<Record<string, string>>,
+  cwd = process.cwd(),
+): Promise<CliOutcome> {
+  const stdout = collector();
+  const stderr = collector();
+  const code = await main([...args], {
+    stdout: stdout.stream,
+    stderr: stderr.stream,
+    env,
+    cwd,
+    signal: new AbortController().signal,
+  });
+  return { code, stdout: stdout.text(), stderr: stderr.text() };
+}

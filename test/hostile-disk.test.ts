@@ -1,0 +1,174 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, open, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { after, before, test } from 'node:test';
+import { Queue } from 'bullmq';
+import { writeFileAtomic } from '../src/output/run-files.js';
+import { ROWS_QUEUE, rowJobId } from '../src/queue/keys.js';
+import type { RowJobData } from '../src/queue/row-job.js';
+import { startSimulator, type RunningSimulator } from '../src/simulator/server.js';
+import { runCli } from './helpers/hostile-cli.js';
+import { addRowsWithAttempts, listTree, outcomesById } from './helpers/hostile-files.js';
+import { until } from './helpers/processes.js';
+import { startPrivateRedis, uniquePrefix, type PrivateRedis } from './helpers/redis.js';
+import { startTestWorker } from './helpers/worker.js';
+
+const run = promisify(execFile);
+let redis: PrivateRedis;
+let sim: RunningSimulator;
+let root: string;
+const mounts: string[] = [];
+const cleanups: (() => Promise<void>)[] = [];
+
+before(async () => {
+  redis = await startPrivateRedis();
+  sim = await startSimulator({ port: 0, latencyScale: 0.002, seed: 5 });
+  root = await mkdtemp(join(tmpdir(), 'tts-disk-'));
+});
+after(async () => {
+  for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
+  for (const dir of mounts) await run('umount', [dir]).catch(() => {});
+  await sim.close();
+  await redis.stop();
+  await rm(root, { recursive: true, force: true });
+});
+
+/** Mounts a small tmpfs at `dir`, or says why it cannot (not root, no mount in this sandbox). */
+async function mountTmpfs(dir: string, options: string): Promise<string | undefined> {
+  await mkdir(dir, { recursive: true });
+  try {
+    await run('mount', ['-t', 'tmpfs', '-o', options, 'tmpfs', dir]);
+    mounts.push(dir);
+    return undefined;
+  } catch (error) {
+    return `cannot mount a tmpfs here (${(error as Error).message.split('\n')[0]}); skipped`;
+  }
+}
+
+async function unmount(dir: string): Promise<void> {
+  await run('umount', [dir]);
+  mounts.splice(mounts.indexOf(dir), 1);
+}
+
+/**
+ * A run whose row `bad` writes to `badDir` (which fails) and a run whose row `good` writes to a
+ * healthy directory, both with 3 quick attempts; resolves when both have an outcome.
+ */
+async function scenario(badDir: string, label: string) {
+  const prefix = uniquePrefix('hd');
+  const goodDir = join(root, prefix, 'fine');
+  await addRowsWithAttempts(
+    redis.url,
+    prefix,
+    'bad',
+    badDir,
+    [{ id: 'r1', text: `Disk trouble: ${label}.` }],
+    3,
+  );
+  const env = {
+    REDIS_URL: redis.url,
+    TTS_QUEUE_PREFIX: prefix,
+    SEGMIND_BASE_URL: sim.url,
+    SEGMIND_API_KEY: 'sk-hostile-disk',
+    SEGMIND_RPM: '100000',
+    TTS_SHUTDOWN_GRACE_MS: '200',
+    TTS_OUT_DIR: root,
+  };
+  const { rowWorker } = startTestWorker({ env, concurrency: 2 });
+  cleanups.push(() => rowWorker.stop());
+  await until(async () => (await outcomesById(redis.url, prefix, 'bad')).has('r1'), 'the bad row to fail');
+  // The worker keeps going: a row of another run, queued after the failure, completes.
+  await addRowsWithAttempts(
+    redis.url,
+    prefix,
+    'fine',
+    goodDir,
+    [{ id: 'good', text: `All is well: ${label}.` }],
+    3,
+  );
+  await until(async () => (await outcomesById(redis.url, prefix, 'fine')).has('good'), 'the good row');
+  const bad = (await outcomesById(redis.url, prefix, 'bad')).get('r1');
+  const good = (await outcomesById(redis.url, prefix, 'fine')).get('good');
+  const queue = new Queue<RowJobData>(ROWS_QUEUE, { connection: { url: redis.url }, prefix });
+  const job = await queue.getJob(rowJobId('bad', 'r1', bad?.content_hash ?? ''));
+  const state = await job?.getState();
+  await queue.close();
+  return { prefix, env, rowWorker, bad, good, job, state };
+}
+
+test('a read-only output directory: the row is retried, then failed with EROFS; nothing half-written; the worker goes on', async (t) => {
+  const ro = join(root, 'ro');
+  const skip = await mountTmpfs(ro, 'size=64k');
+  if (skip) return t.skip(skip);
+  // The run's directory exists (an earlier run made it), then its filesystem turns read-only.
+  await mkdir(join(ro, 'night'));
+  await run('mount', ['-o', 'remount,ro', ro]);
+  const { bad, good, job, state, env, rowWorker } = await scenario(join(ro, 'night'), 'read-only');
+  assert.equal(bad?.status, 'failed');
+  assert.match(bad?.error ?? '', /EROFS: read-only file system/);
+  assert.equal(state, 'failed');
+  assert.equal(job?.attemptsMade, 3, 'every attempt was spent before failing');
+  assert.equal(good?.status, 'completed', good?.error ?? '');
+  assert.deepEqual(await listTree(ro), ['night'], 'nothing at all was written');
+  await rowWorker.stop();
+
+  // Nothing lost: once the directory is writable, `report` writes the failure into the manifest.
+  await unmount(ro);
+  const report = await runCli(['report', '--run', 'bad'], env);
+  assert.equal(report.code, 0, report.stderr);
+  const manifest = JSON.parse(await readFile(join(ro, 'night', 'manifest.json'), 'utf8')) as unknown[];
+  assert.match(JSON.stringify(manifest), /EROFS/);
+});
+
+test('a full disk: the row is retried, then failed with ENOSPC, no temporary file left; `retry` finishes it once there is room', async (t) => {
+  const full = join(root, 'full');
+  // Room for the row's audio (~100 KB) once the filler is gone, none while it is there.
+  const skip = await mountTmpfs(full, 'size=1m');
+  if (skip) return t.skip(skip);
+  await mkdir(join(full, 'night'));
+  const filler = await open(join(full, 'filler'), 'w');
+  await filler.write(Buffer.alloc(2 * 1024 * 1024)).catch((error: NodeJS.ErrnoException) => {
+    assert.equal(error.code, 'ENOSPC');
+  });
+  await filler.close();
+
+  const { bad, good, job, state, env, rowWorker } = await scenario(join(full, 'night'), 'full');
+  assert.equal(bad?.status, 'failed');
+  assert.match(bad?.error ?? '', /ENOSPC: no space left on device/);
+  assert.equal(state, 'failed');
+  assert.equal(job?.attemptsMade, 3, 'retried before failing');
+  assert.equal(good?.status, 'completed', good?.error ?? '');
+  const left = await listTree(join(full, 'night'));
+  assert.ok(!left.some((name) => name.endsWith('.tmp')), `no temporary file: ${left.join(', ')}`);
+  assert.ok(!left.includes('r1.wav'), 'no partial audio under its final name');
+  assert.equal(
+    sim.ledger().submits.filter((s) => s.text_sha256 === bad?.text_sha256).length,
+    1,
+    'billed once',
+  );
+
+  // Make room, send the failed row back: it completes from its stored request id.
+  await rm(join(full, 'filler'));
+  const retried = await runCli(['retry', '--run', 'bad'], env);
+  assert.equal(retried.code, 0, retried.stderr);
+  await until(
+    async () =>
+      (await outcomesById(redis.url, env.TTS_QUEUE_PREFIX, 'bad')).get('r1')?.status === 'completed',
+    'the retried row to complete',
+  );
+  await until(() => existsSync(join(full, 'night', 'manifest.json')), 'the manifest');
+  assert.ok(existsSync(join(full, 'night', 'r1.wav')));
+  await rowWorker.stop();
+});
+
+test('a run directory that cannot be created on a read-only filesystem names EROFS, not ENOENT', async (t) => {
+  const fresh = join(root, 'ro-fresh');
+  const skip = await mountTmpfs(fresh, 'ro,size=64k');
+  if (skip) return t.skip(skip);
+  await assert.rejects(writeFileAtomic(join(fresh, 'night', 'deeper'), 'a.wav', 'x'), { code: 'EROFS' });
+  assert.deepEqual(await listTree(fresh), []);
+});
