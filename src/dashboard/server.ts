@@ -6,6 +6,7 @@ import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
 import { Queue } from 'bullmq';
 import express, { type RequestHandler } from 'express';
+import { UsageError } from '../errors.js';
 import { ROWS_QUEUE } from '../queue/keys.js';
 import { connectRedis, makeRedis } from '../redis/connection.js';
 import type { Settings } from '../settings.js';
@@ -41,6 +42,13 @@ const handle =
  */
 export async function startDashboard(options: DashboardOptions): Promise<RunningDashboard> {
   const { settings } = options;
+  // Half a credential pair would silently serve an open dashboard to someone who meant to lock it.
+  if ((settings.dashboardUser === undefined) !== (settings.dashboardPassword === undefined)) {
+    const missing = settings.dashboardUser === undefined ? 'TTS_DASHBOARD_USER' : 'TTS_DASHBOARD_PASSWORD';
+    throw new UsageError(
+      `Basic auth needs both TTS_DASHBOARD_USER and TTS_DASHBOARD_PASSWORD; ${missing} is not set`,
+    );
+  }
   const prefix = settings.queuePrefix;
   // Fail fast per request while Redis is away, but keep reconnecting: the dashboard outlives outages.
   const redis = await connectRedis(
