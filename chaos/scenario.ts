@@ -7,7 +7,7 @@ import { Redis } from 'ioredis';
 import { main } from '../src/cli/main.js';
 import type { ManifestEntry } from '../src/output/manifest-entry.js';
 import { runKeys } from '../src/queue/keys.js';
-import { startSimulator } from '../src/simulator/server.js';
+import { startSimulatorProcess } from './simulator-process.js';
 import { startPrivateRedis } from '../test/helpers/redis.js';
 import { spawnWorker, until, type SpawnedWorker } from '../test/helpers/processes.js';
 import type { ChaosOptions } from './options.js';
@@ -31,16 +31,18 @@ export async function runChaos(options: ChaosOptions, log: (line: string) => voi
   const started = Date.now();
   const dir = await mkdtemp(join(tmpdir(), 'tts-chaos-'));
   const redis = await startPrivateRedis({ appendonly: true, fsync: 'everysec' });
-  const sim = await startSimulator({
-    port: 0,
-    seed: options.seed,
-    apiKey: API_KEY,
-    latencyScale: options.latencyScale,
-    rate429: options.rate429,
-    rate5xx: options.rate5xx,
-    rateReset: options.rateReset,
-    rateFailed: options.rateFailed,
-  });
+  const sim = await startSimulatorProcess([
+    ...[
+      '--seed',
+      String(options.seed),
+      '--api-key',
+      API_KEY,
+      '--latency-scale',
+      String(options.latencyScale),
+    ],
+    ...['--rate-429', String(options.rate429), '--rate-5xx', String(options.rate5xx)],
+    ...['--rate-reset', String(options.rateReset), '--rate-failed', String(options.rateFailed)],
+  ]);
   const workers: SpawnedWorker[] = [];
   const env = {
     REDIS_URL: redis.url,
@@ -105,7 +107,7 @@ export async function runChaos(options: ChaosOptions, log: (line: string) => voi
       return entries.length === rows.length;
     }, 'manifest.json');
     for (const worker of workers) await worker.kill('SIGTERM');
-    const ledger = sim.ledger();
+    const ledger = await sim.ledger();
     const findings = await verifyChaosRun(outDir, rows, entries, ledger);
     const { counts } = ledger;
     return {
@@ -120,7 +122,7 @@ export async function runChaos(options: ChaosOptions, log: (line: string) => voi
   } finally {
     for (const worker of workers) await worker.kill('SIGKILL');
     status.disconnect();
-    await sim.close();
+    await sim.stop();
     await redis.stop();
     await rm(dir, { recursive: true, force: true });
   }

@@ -1,6 +1,6 @@
 import type { SimRequest } from './ledger.js';
 import { errorReply, jsonReply, type Reply } from './http-io.js';
-import { AUDIO_MIME_TYPES, servedAudio } from './speech-audio.js';
+import { AUDIO_MIME_TYPES, servedAudioAsync } from './speech-audio.js';
 import { responseUrl, statusUrl, type SimState } from './sim-state.js';
 import { SECOND } from '../time.js';
 
@@ -74,7 +74,7 @@ function fileUrl(state: SimState, id: string): string {
   return `${state.baseUrl}/_sim/files/${id}.${state.options.audio}`;
 }
 
-function outputFor(state: SimState, request: SimRequest): unknown {
+async function outputFor(state: SimState, request: SimRequest): Promise<unknown> {
   const { audio, output } = state.options;
   switch (output) {
     case 'url':
@@ -82,14 +82,14 @@ function outputFor(state: SimState, request: SimRequest): unknown {
     case 'object':
       return { url: fileUrl(state, request.id) };
     case 'data-uri':
-      return `data:${AUDIO_MIME_TYPES[audio]};base64,${servedAudio(request.text, audio).toString('base64')}`;
+      return `data:${AUDIO_MIME_TYPES[audio]};base64,${(await servedAudioAsync(request.text, audio)).toString('base64')}`;
     case 'base64':
-      return servedAudio(request.text, audio).toString('base64');
+      return (await servedAudioAsync(request.text, audio)).toString('base64');
   }
 }
 
 /** `GET /v2/requests/<id>`. */
-export function answerResult(state: SimState, id: string, nowMs: number): Reply {
+export async function answerResult(state: SimState, id: string, nowMs: number): Promise<Reply> {
   const found = lookup(state, id, nowMs);
   if ('kind' in found) return found;
   const phase = phaseAt(found, nowMs);
@@ -103,7 +103,7 @@ export function answerResult(state: SimState, id: string, nowMs: number): Reply 
   const remainingUsd = state.ledger.creditsRemaining(nowMs);
   return jsonReply(200, {
     status: 'COMPLETED',
-    output: outputFor(state, found),
+    output: await outputFor(state, found),
     metrics: {
       inference_time: seconds(found.inferenceMs),
       queue_time: seconds(found.queueMs),
@@ -118,7 +118,7 @@ export function answerResult(state: SimState, id: string, nowMs: number): Reply 
 }
 
 /** `GET /_sim/files/<id>.<ext>`: the CDN link; no key needed, no faults, no rate limit, no expiry. */
-export function answerDownload(state: SimState, fileName: string, nowMs: number): Reply {
+export async function answerDownload(state: SimState, fileName: string, nowMs: number): Promise<Reply> {
   const { audio } = state.options;
   const id = fileName.endsWith(`.${audio}`) ? fileName.slice(0, -(audio.length + 1)) : undefined;
   const request = id === undefined ? undefined : state.ledger.get(id);
@@ -128,6 +128,6 @@ export function answerDownload(state: SimState, fileName: string, nowMs: number)
     status: 200,
     // Deliberately generic: clients must sniff the format from the bytes.
     contentType: 'application/octet-stream',
-    body: servedAudio(request.text, audio),
+    body: await servedAudioAsync(request.text, audio),
   };
 }

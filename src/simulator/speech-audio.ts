@@ -36,6 +36,24 @@ const HISS = new Set('sSzZfFhHxXcC');
  * syllables and words rather than a test tone. Pitch and amplitude glide, so there are no clicks.
  */
 export function speechPcm(text: string): Buffer {
+  const render = makeRenderer(text);
+  render(render.samples);
+  return render.finish();
+}
+
+/**
+ * The same bytes as speechPcm, rendered a slice at a time with the event loop let through in
+ * between, so that serving audio (a CDN's job) never holds up the API calls of other clients.
+ */
+export async function speechPcmAsync(text: string, sliceSamples = 12_000): Promise<Buffer> {
+  const render = makeRenderer(text);
+  while (!render(sliceSamples)) await new Promise((resolve) => setImmediate(resolve));
+  return render.finish();
+}
+
+type Renderer = ((count: number) => boolean) & { readonly samples: number; finish(): Buffer };
+
+function makeRenderer(text: string): Renderer {
   const chars = [...text];
   const samples = speechSampleCount(text);
   const hash = createHash('sha256').update(text).digest();
@@ -59,39 +77,50 @@ export function speechPcm(text: string): Buffer {
   let brightness = 0;
   let hiss = 0;
   let wobbleHz = 0;
-  for (let i = 0; i < samples; i += 1) {
-    if (i % SAMPLES_PER_CHAR === 0) shape = shapes[i / SAMPLES_PER_CHAR] ?? pause;
-    // Intonation: a slow fall over the text plus a wobble (updated every 10 ms, which is plenty).
-    if (i % 240 === 0) wobbleHz = 12 * Math.sin((i / SAMPLE_RATE_HZ) * 4.1);
-    const targetF0Hz = baseF0Hz * (1.1 - 0.1 * (i / samples)) + wobbleHz + shape.pitchOffsetHz;
-    f0Hz += (targetF0Hz - f0Hz) * glide;
-    amplitude += (shape.voiced - amplitude) * glide;
-    brightness += (shape.bright - brightness) * glide;
-    hiss += (shape.hiss - hiss) * glide;
-    phase += f0Hz / SAMPLE_RATE_HZ;
-    if (phase >= 1) phase -= 1;
-    let white = 0;
-    if (hiss > 1e-3) {
-      // xorshift32: cheap deterministic noise, only where a sibilant needs it.
-      noise ^= noise << 13;
-      noise ^= noise >>> 17;
-      noise ^= noise << 5;
-      white = (noise >>> 0) / 2 ** 32 - 0.5;
+  let i = 0;
+  /** Renders up to `count` more samples; true once all are done. */
+  const render = (count: number): boolean => {
+    const stop = Math.min(samples, i + count);
+    for (; i < stop; i += 1) {
+      if (i % SAMPLES_PER_CHAR === 0) shape = shapes[i / SAMPLES_PER_CHAR] ?? pause;
+      // Intonation: a slow fall over the text plus a wobble (updated every 10 ms, which is plenty).
+      if (i % 240 === 0) wobbleHz = 12 * Math.sin((i / SAMPLE_RATE_HZ) * 4.1);
+      const targetF0Hz = baseF0Hz * (1.1 - 0.1 * (i / samples)) + wobbleHz + shape.pitchOffsetHz;
+      f0Hz += (targetF0Hz - f0Hz) * glide;
+      amplitude += (shape.voiced - amplitude) * glide;
+      brightness += (shape.bright - brightness) * glide;
+      hiss += (shape.hiss - hiss) * glide;
+      phase += f0Hz / SAMPLE_RATE_HZ;
+      if (phase >= 1) phase -= 1;
+      let white = 0;
+      if (hiss > 1e-3) {
+        // xorshift32: cheap deterministic noise, only where a sibilant needs it.
+        noise ^= noise << 13;
+        noise ^= noise >>> 17;
+        noise ^= noise << 5;
+        white = (noise >>> 0) / 2 ** 32 - 0.5;
+      }
+      const index = (phase * SINE_TABLE_SIZE) | 0;
+      const sin1 = SINE[index] ?? 0;
+      const cos1 = SINE[(index + SINE_TABLE_SIZE / 4) % SINE_TABLE_SIZE] ?? 0;
+      // sin 2x and sin 3x from sin x and cos x.
+      const sin2 = 2 * sin1 * cos1;
+      const sin3 = sin1 * (3 - 4 * sin1 * sin1);
+      const tone = 0.6 * sin1 + brightness * (0.3 * sin2 + 0.15 * sin3);
+      const value = amplitude * PEAK * (tone * (1 - 0.6 * hiss) + hiss * 0.8 * white);
+      // |value| < PEAK · 1.05, far inside the 16-bit range: no clamping needed.
+      pcm[i] = Math.round(value);
     }
-    const index = (phase * SINE_TABLE_SIZE) | 0;
-    const sin1 = SINE[index] ?? 0;
-    const cos1 = SINE[(index + SINE_TABLE_SIZE / 4) % SINE_TABLE_SIZE] ?? 0;
-    // sin 2x and sin 3x from sin x and cos x.
-    const sin2 = 2 * sin1 * cos1;
-    const sin3 = sin1 * (3 - 4 * sin1 * sin1);
-    const tone = 0.6 * sin1 + brightness * (0.3 * sin2 + 0.15 * sin3);
-    const value = amplitude * PEAK * (tone * (1 - 0.6 * hiss) + hiss * 0.8 * white);
-    // |value| < PEAK · 1.05, far inside the 16-bit range: no clamping needed.
-    pcm[i] = Math.round(value);
-  }
-  const bytes = Buffer.from(pcm.buffer, pcm.byteOffset, pcm.byteLength);
-  if (BIG_ENDIAN_HOST) bytes.swap16();
-  return bytes;
+    return i >= samples;
+  };
+  return Object.assign(render, {
+    samples,
+    finish(): Buffer {
+      const bytes = Buffer.from(pcm.buffer, pcm.byteOffset, pcm.byteLength);
+      if (BIG_ENDIAN_HOST) bytes.swap16();
+      return bytes;
+    },
+  });
 }
 
 /** A canonical 44-byte RIFF/WAVE header for 16-bit mono PCM at 24 kHz. */
@@ -125,6 +154,13 @@ export function servedAudio(text: string, format: AudioFormat): Buffer {
     case 'mp3':
       return mp3Stream(speechSampleCount(text));
   }
+}
+
+/** servedAudio without blocking the event loop for the whole rendering (see speechPcmAsync). */
+export async function servedAudioAsync(text: string, format: AudioFormat): Promise<Buffer> {
+  if (format === 'mp3') return mp3Stream(speechSampleCount(text));
+  const pcm = await speechPcmAsync(text);
+  return format === 'pcm' ? pcm : Buffer.concat([wavHeader(pcm.length), pcm]);
 }
 
 export const AUDIO_MIME_TYPES = {
