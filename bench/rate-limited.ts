@@ -14,8 +14,8 @@ export const RPM = 50;
  * is rows per simulated minute.
  */
 export const SPEEDUP = 10;
-const WARMUP_S = 10;
-const WINDOW_S = 40;
+const WARMUP_S = 8;
+const WINDOW_S = 32;
 const CONCURRENCY = 16;
 const ROWS = 600;
 

@@ -18,11 +18,38 @@ const PRIOR_SIGMA = 0.5;
 const MIN_SIGMA = 0.05;
 /** Weight of a new observation in the moving averages. */
 const ALPHA = 0.1;
+/** Observations a length bucket needs before its own statistics are used instead of the model's. */
+const BUCKET_MIN_OBSERVATIONS = 5;
 
 /**
- * Latency the fleet has observed, by model, kept in Redis so that every worker (and a restarted
- * one) starts from what the others learned. The statistic is the log of observed over prior
- * latency: its moving mean corrects the prior's scale, its moving variance gives the spread.
+ * Texts within a factor of two in length share a bucket: <50, <100, <200, ... characters. The
+ * prior's shape (how latency grows with length) is a guess; per-bucket statistics correct it,
+ * so that the spread left is the service's own, not the prior's misfit across lengths.
+ */
+export function lengthBucket(chars: number): number {
+  return Math.min(8, Math.max(0, Math.floor(Math.log2(Math.max(1, chars) / 25))));
+}
+
+type Moments = { readonly mean: number; readonly variance: number; readonly count: number };
+
+function updated(moments: Moments, ratio: number): Moments {
+  const { mean, variance, count } = moments;
+  // A plain average while there are fewer than 1 / ALPHA observations, a moving one after: the
+  // first observation sets the scale outright, and the prior's spread weighs like one
+  // observation instead of decaying over dozens of rows (which kept early polls too sparse).
+  const weight = Math.max(ALPHA, 1 / (count + 1));
+  return {
+    mean: mean + weight * (ratio - mean),
+    variance: count === 0 ? PRIOR_SIGMA ** 2 : (1 - weight) * (variance + weight * (ratio - mean) ** 2),
+    count: count + 1,
+  };
+}
+
+/**
+ * Latency the fleet has observed, by model and by text-length bucket, kept in Redis so that
+ * every worker (and a restarted one) starts from what the others learned. The statistic is the
+ * log of observed over prior latency: its moving mean corrects the prior's scale, its moving
+ * variance gives the spread.
  */
 export type LatencyStats = {
   estimate(model: ModelSlug, chars: number): Promise<LatencyEstimate>;
@@ -31,14 +58,22 @@ export type LatencyStats = {
 
 export function makeLatencyStats(redis: Redis, prefix: string): LatencyStats {
   const key = globalKeys(prefix).latency;
-  async function read(model: ModelSlug) {
-    const [mean, variance, count] = await redis.hmget(key, `${model}:mean`, `${model}:var`, `${model}:n`);
-    return { mean: Number(mean ?? 0), variance: Number(variance ?? 0), count: Number(count ?? 0) };
+  const fields = (scope: string) => [`${scope}:mean`, `${scope}:var`, `${scope}:n`] as const;
+  async function read(model: ModelSlug, chars: number): Promise<{ model: Moments; bucket: Moments }> {
+    const bucketScope = `${model}:len${lengthBucket(chars)}`;
+    const values = await redis.hmget(key, ...fields(model), ...fields(bucketScope));
+    const at = (index: number) => Number(values[index] ?? 0);
+    return {
+      model: { mean: at(0), variance: at(1), count: at(2) },
+      bucket: { mean: at(3), variance: at(4), count: at(5) },
+    };
   }
   return {
     async estimate(model, chars) {
-      const { mean, variance, count } = await read(model);
+      const stats = await read(model, chars);
       const prior = priorMedianMs(model, chars);
+      const { mean, variance, count } =
+        stats.bucket.count >= BUCKET_MIN_OBSERVATIONS ? stats.bucket : stats.model;
       if (count === 0) return { medianMs: prior, sigma: PRIOR_SIGMA, observations: 0 };
       return {
         medianMs: prior * Math.exp(mean),
@@ -49,12 +84,17 @@ export function makeLatencyStats(redis: Redis, prefix: string): LatencyStats {
     async observe(model, chars, latencyMs) {
       if (!(latencyMs > 0)) return;
       const ratio = Math.log(latencyMs / priorMedianMs(model, chars));
-      const { mean, variance, count } = await read(model);
-      // The first observation sets the scale outright; a moving average from 0 would take dozens of rows.
-      const nextMean = count === 0 ? ratio : mean + ALPHA * (ratio - mean);
-      const nextVariance =
-        count === 0 ? PRIOR_SIGMA ** 2 : (1 - ALPHA) * (variance + ALPHA * (ratio - mean) ** 2);
-      await redis.hset(key, `${model}:mean`, nextMean, `${model}:var`, nextVariance, `${model}:n`, count + 1);
+      const stats = await read(model, chars);
+      const next = { model: updated(stats.model, ratio), bucket: updated(stats.bucket, ratio) };
+      const bucketScope = `${model}:len${lengthBucket(chars)}`;
+      await redis.hset(
+        key,
+        ...[model, bucketScope].flatMap((scope, index) => {
+          const moments = index === 0 ? next.model : next.bucket;
+          const [meanField, varField, countField] = fields(scope);
+          return [meanField, moments.mean, varField, moments.variance, countField, moments.count];
+        }),
+      );
     },
   };
 }

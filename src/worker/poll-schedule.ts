@@ -26,19 +26,19 @@ export const DEFAULT_POLL_OPTIONS = {
 } as const satisfies PollScheduleOptions;
 
 /**
- * The adaptive schedule's shape, in units of the learned spread: the first poll goes where about
- * a third of requests have completed (the median shifted down by `firstPollZ` sigmas); each
- * later wait moves the next poll `stepZ` sigmas further out, a share `e^(stepZ·σ) − 1` of the time
- * elapsed since submit (never below `minStepShare`). Tying the step to σ keeps the schedule near
- * the best trade-off between calls and detection delay for any spread: for the simulator's
- * σ ≈ 0.3 it costs ~3.5 calls per row for a mean delay of ~14% of the request's latency (the
- * optimum for a lognormal of that spread is ~13.7% at 3.5 calls; ≤ 10% needs ~4.3 calls:
- * BENCHMARKS.md), and for a nearly fixed latency (σ → 0.05) it polls just after it.
+ * The adaptive schedule's shape, in units of the learned spread σ: the first poll goes where about
+ * 36% of requests have completed (the median shifted by `firstPollZ` sigmas); each later wait
+ * moves the next poll `stepZ` sigmas further out, a share `e^(stepZ·σ) − 1` of the time elapsed
+ * since submit (never below `minStepShare`). Tying the step to σ keeps the schedule near the best
+ * trade-off between calls and detection delay for any spread: at the simulator's σ ≈ 0.3 it costs
+ * ~3.5 calls per row (result mode) for a mean delay of ~15% of the request's latency, where the
+ * best possible schedule gets ~14% (≤ 10% would need ~4.3 calls: BENCHMARKS.md); for a nearly
+ * fixed latency (σ → 0.05) it polls a few percent apart.
  * Until the fleet has seen a few completions, the prior (from the model table) may be far off,
  * so the first poll comes no later than `coldStartFirstPollMs` and waits grow by half.
  */
 export const ADAPTIVE = {
-  firstPollZ: -0.45,
+  firstPollZ: -0.35,
   stepZ: 0.6,
   minStepShare: 0.02,
   coldStartObservations: 3,
