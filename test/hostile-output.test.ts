@@ -7,7 +7,7 @@ import { startSimulator, type RunningSimulator } from '../src/simulator/server.j
 import { servedAudio } from '../src/simulator/speech-audio.js';
 import { makeSandbox } from './fixtures/scripts/enqueue-harness.js';
 import { appendLine } from '../src/output/run-files.js';
-import { listTree } from './helpers/hostile-files.js';
+import { addRowsWithAttempts, listTree, outcomesById } from './helpers/hostile-files.js';
 import { finishedManifest, until } from './helpers/processes.js';
 import { startPrivateRedis, uniquePrefix, type PrivateRedis } from './helpers/redis.js';
 import { sha256 } from './helpers/rows.js';
@@ -146,4 +146,35 @@ test('manifest.jsonl planted as a symlink is refused (ELOOP), its target untouch
   await appendLine(join(root, 'night'), 'other.jsonl', '{"a":1}');
   await appendLine(join(root, 'night'), 'other.jsonl', '{"a":2}');
   assert.equal(await readFile(join(root, 'night', 'other.jsonl'), 'utf8'), '{"a":1}\n{"a":2}\n');
+});
+
+test('a job planted in Redis with a traversing id (bypassing enqueue) is refused at the write: nothing lands outside the run directory', async () => {
+  const prefix = uniquePrefix('hj');
+  const root = join(redis.dir, `planted-job-${prefix}`);
+  const runDir = join(root, 'out', 'night');
+  await mkdir(runDir, { recursive: true });
+  await addRowsWithAttempts(redis.url, prefix, 'night', runDir, [{ id: '../../escape', text: 'Out.' }], 2);
+  const { rowWorker } = startTestWorker({
+    env: {
+      REDIS_URL: redis.url,
+      TTS_QUEUE_PREFIX: prefix,
+      SEGMIND_BASE_URL: sim.url,
+      SEGMIND_API_KEY: 'sk-hostile-output',
+      SEGMIND_RPM: '100000',
+      TTS_SHUTDOWN_GRACE_MS: '200',
+    },
+  });
+  cleanups.push(() => rowWorker.stop());
+  await until(async () => (await outcomesById(redis.url, prefix, 'night')).has('../../escape'), 'an outcome');
+  await rowWorker.stop();
+  const outcome = (await outcomesById(redis.url, prefix, 'night')).get('../../escape');
+  assert.equal(outcome?.status, 'failed');
+  assert.match(outcome?.error ?? '', /Refusing to write `\.\.\/\.\.\/escape\.wav` outside the run directory/);
+  assert.deepEqual(await listTree(root), [
+    'out',
+    'out/night',
+    'out/night/manifest.csv',
+    'out/night/manifest.json',
+    'out/night/manifest.jsonl',
+  ]);
 });
