@@ -86,10 +86,7 @@ test('a wrong or missing Redis password: a clear error, exit 1, no password prin
   }
 });
 
-// The message says `Connection is closed.`: connectRedis (src/redis/connection.ts, not this
-// test's to change) rethrows ioredis' rejection, while the cause (WRONGPASS / NOAUTH) only came
-// as an 'error' event. Kept as a todo so that the gap shows until that file keeps the last error.
-test('a wrong Redis password names the cause (WRONGPASS)', { todo: 'src/redis/connection.ts' }, async () => {
+test('a wrong Redis password names the cause (WRONGPASS)', async () => {
   const env = {
     REDIS_URL: `redis://:not-the-Right-one-42@127.0.0.1:${redis.port}`,
     TTS_QUEUE_PREFIX: uniquePrefix('rc'),

@@ -4,37 +4,30 @@ import { runKeys } from './keys.js';
 
 /**
  * Records a row's outcome only if the row is still enqueued with the same content (an edited
- * and re-enqueued row makes the old job's outcome stale), and says whether this very call made
- * the run complete: exactly one caller, however many workers race, gets `finished: true`.
+ * and re-enqueued row makes the old job's outcome stale), and says whether the run is complete
+ * after it. The check and the write are one atomic step, so when several workers record the last
+ * rows at once exactly one of them sees the run complete. A row recorded again later (a retry
+ * after a failure that struck after the first record) sees it complete too and writes the final
+ * manifests again, which they then need.
  */
 const RECORD_OUTCOME_LUA = `
 local current = redis.call('HGET', KEYS[1], ARGV[1])
 if current ~= ARGV[2] then return {0, 0} end
-local previous = redis.call('HGET', KEYS[2], ARGV[1])
 redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])
-local wasFinal = 0
-if previous then
-  local ok, decoded = pcall(cjson.decode, previous)
-  if ok and decoded['content_hash'] == ARGV[2] and decoded['status'] == 'completed' then wasFinal = 1 end
-end
-if wasFinal == 1 then return {1, 0} end
-if redis.call('HLEN', KEYS[2]) >= redis.call('HLEN', KEYS[1]) then
-  local missing = 0
-  local cursor = '0'
-  repeat
-    local page = redis.call('HSCAN', KEYS[1], cursor, 'COUNT', 1000)
-    cursor = page[1]
-    local fields = page[2]
-    for i = 1, #fields, 2 do
-      local outcome = redis.call('HGET', KEYS[2], fields[i])
-      if not outcome then missing = 1 break end
-      local ok, decoded = pcall(cjson.decode, outcome)
-      if not ok or decoded['content_hash'] ~= fields[i + 1] then missing = 1 break end
-    end
-  until cursor == '0' or missing == 1
-  if missing == 0 then return {1, 1} end
-end
-return {1, 0}
+if redis.call('HLEN', KEYS[2]) < redis.call('HLEN', KEYS[1]) then return {1, 0} end
+local cursor = '0'
+repeat
+  local page = redis.call('HSCAN', KEYS[1], cursor, 'COUNT', 1000)
+  cursor = page[1]
+  local fields = page[2]
+  for i = 1, #fields, 2 do
+    local outcome = redis.call('HGET', KEYS[2], fields[i])
+    if not outcome then return {1, 0} end
+    local ok, decoded = pcall(cjson.decode, outcome)
+    if not ok or decoded['content_hash'] ~= fields[i + 1] then return {1, 0} end
+  end
+until cursor == '0'
+return {1, 1}
 `;
 
 export type RecordOutcomeResult = { readonly recorded: boolean; readonly finished: boolean };

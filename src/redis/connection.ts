@@ -34,13 +34,20 @@ export function makeRedis(
 
 /** Connects, or throws a clear error within a few seconds when Redis cannot be reached. */
 export async function connectRedis(redis: Redis, redisUrl: string): Promise<Redis> {
+  // ioredis rejects connect() with a bare "Connection is closed." and reports the real cause
+  // (WRONGPASS, NOAUTH, ECONNREFUSED) only as an 'error' event: keep the last one for the message.
+  let lastError: unknown;
+  const remember = (error: unknown) => (lastError = error);
+  redis.on('error', remember);
   try {
     await redis.connect();
     await redis.ping();
     return redis;
   } catch (cause) {
     redis.disconnect();
-    throw new RedisUnreachableError(redisUrl, { cause });
+    throw new RedisUnreachableError(redisUrl, { cause: lastError ?? cause });
+  } finally {
+    redis.off('error', remember);
   }
 }
 

@@ -1,0 +1,90 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { Redis } from 'ioredis';
+import type { ManifestEntry } from '../src/output/manifest-entry.js';
+import { runKeys } from '../src/queue/keys.js';
+import { recordOutcome } from '../src/queue/run-outcomes.js';
+import { startPrivateRedis, uniquePrefix, type PrivateRedis } from './helpers/redis.js';
+
+let redis: PrivateRedis;
+const connections: Redis[] = [];
+before(async () => {
+  redis = await startPrivateRedis();
+  for (let i = 0; i < 8; i += 1) connections.push(new Redis(redis.url));
+});
+after(async () => {
+  for (const connection of connections) connection.disconnect();
+  await redis.stop();
+});
+
+const entry = (id: string, hash: string): ManifestEntry => ({
+  id,
+  line: 1,
+  seq: 0,
+  status: 'completed',
+  file: `${id}.wav`,
+  bytes: 1,
+  duration_s: 1,
+  audio_sha256: 'a',
+  text_sha256: 't',
+  chars: 1,
+  model: 'gemini-3.1-flash-tts',
+  voice_1: 'Kore',
+  voice_2: null,
+  temperature: 0.4,
+  request_id: 'r',
+  submits: 1,
+  attempts: 1,
+  inference_time_s: 1,
+  cost: 0,
+  error: null,
+  finished_at: '',
+  calls: 3,
+  resubmit_reasons: [],
+  content_hash: hash,
+  metadata: {},
+});
+
+test('when several workers record the last rows at once, exactly one sees the run finished', async () => {
+  for (let round = 0; round < 20; round += 1) {
+    const prefix = uniquePrefix('o');
+    const ids = Array.from({ length: 8 }, (_, i) => `row${i}`);
+    const [first] = connections;
+    assert.ok(first);
+    await first.hset(runKeys(prefix, 'r').rows, Object.fromEntries(ids.map((id) => [id, 'h'])));
+    const results = await Promise.all(
+      ids.map((id, i) => recordOutcome(connections[i] ?? first, prefix, 'r', entry(id, 'h'))),
+    );
+    assert.ok(results.every((result) => result.recorded));
+    assert.equal(results.filter((result) => result.finished).length, 1, `round ${round}`);
+  }
+});
+
+test('an outcome for content that was re-enqueued since is not recorded', async () => {
+  const prefix = uniquePrefix('s');
+  const [client] = connections;
+  assert.ok(client);
+  await client.hset(runKeys(prefix, 'r').rows, 'a', 'new-hash', 'b', 'h');
+  assert.deepEqual(await recordOutcome(client, prefix, 'r', entry('a', 'old-hash')), {
+    recorded: false,
+    finished: false,
+  });
+  assert.equal(await client.hexists(runKeys(prefix, 'r').outcomes, 'a'), 0);
+  assert.deepEqual(await recordOutcome(client, prefix, 'r', entry('b', 'h')), {
+    recorded: true,
+    finished: false,
+  });
+  assert.deepEqual(await recordOutcome(client, prefix, 'r', entry('a', 'new-hash')), {
+    recorded: true,
+    finished: true,
+  });
+});
+
+test('a row recorded again after the run finished asks for the final manifests again', async () => {
+  const prefix = uniquePrefix('a');
+  const [client] = connections;
+  assert.ok(client);
+  await client.hset(runKeys(prefix, 'r').rows, 'only', 'h');
+  assert.equal((await recordOutcome(client, prefix, 'r', entry('only', 'h'))).finished, true);
+  assert.equal((await recordOutcome(client, prefix, 'r', entry('only', 'h'))).finished, true);
+});
