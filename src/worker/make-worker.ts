@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { DelayedError, Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Logger } from '../log.js';
 import { globalKeys, ROWS_QUEUE } from '../queue/keys.js';
@@ -44,6 +45,8 @@ export function makeRowWorker(options: RowWorkerOptions): RowWorker {
   const queue = new Queue<RowJobData>(ROWS_QUEUE, { connection: redis, prefix });
   const budget = makeRequestBudget({ redis, prefix, rpm: settings.segmindRpm });
   const stopping = new AbortController();
+  // Every row in flight waits on this one signal (a listener each): more than Node's default 10 is normal.
+  setMaxListeners(0, stopping.signal);
   const now = options.now ?? Date.now;
 
   const context: RowContext = {
