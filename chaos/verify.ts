@@ -75,7 +75,7 @@ export async function verifyChaosRun(
     }
   }
   const leftovers = (await readdir(outDir)).filter((file) => file.endsWith('.tmp'));
-  if (leftovers.length > 0) problems.push(`${leftovers.length} temporary files left in ${outDir}`);
+  if (leftovers.length > 0) problems.push(`temporary files left: ${leftovers.slice(0, 5).join(', ')}`);
   if ((extraSubmitsByReason['unexplained'] ?? 0) > 0)
     problems.push('billable submissions without a recorded reason');
   if (extraSubmits > rows.length * 0.005) {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { csvCell, writeFinalManifests } from '../src/output/final-manifest.js';
@@ -68,5 +68,24 @@ test('final manifests hold one entry per row in script order, metadata as CSV co
     (await readdir(dir)).filter((f) => f.endsWith('.tmp')),
     [],
   );
+  await rm(dir, { recursive: true, force: true });
+});
+
+test('no temporary file outlives the next write of the same file', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'tts-temps-'));
+  const host = hostname().replace(/[^A-Za-z0-9-]/g, '-');
+  // A crashed audio write (sole writer: fixed temporary name), a crashed manifest writer on this
+  // host (its process gone), and a manifest writer still running (this process).
+  await writeFile(join(dir, '.a.wav.tmp'), 'half');
+  await writeFile(join(dir, `.manifest.json.${host}.999999999.dead.tmp`), 'half');
+  await writeFile(join(dir, `.manifest.json.${host}.${process.pid}.live.tmp`), 'busy');
+  await writeFileAtomic(dir, 'a.wav', 'whole', { writer: 'sole' });
+  await writeFileAtomic(dir, 'manifest.json', '[]');
+  assert.deepEqual((await readdir(dir)).sort(), [
+    `.manifest.json.${host}.${process.pid}.live.tmp`,
+    'a.wav',
+    'manifest.json',
+  ]);
+  assert.equal(await readFile(join(dir, 'a.wav'), 'utf8'), 'whole');
   await rm(dir, { recursive: true, force: true });
 });

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { appendFile, mkdir, open, rename, rm } from 'node:fs/promises';
+import { appendFile, lstat, mkdir, open, readdir, rename, rm } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 
 /** A path inside `runDir` for `fileName`, refusing anything that would land outside it. */
@@ -30,20 +31,47 @@ async function makeDir(dir: string): Promise<void> {
   }
 }
 
+/** Temporary files of a crashed writer older than this are swept by the next writer of the same file. */
+const STALE_TEMP_MS = 30_000;
+
+export type WriteOptions = {
+  /**
+   * `sole`: only one writer of this file runs at a time (a row's audio, guarded by the row's job
+   * lock), so the temporary name is fixed and a crashed attempt's leftover is overwritten by the
+   * next. `shared` (default): writers may overlap (the final manifests), so each has its own
+   * temporary name, and leftovers of crashed writers are swept once stale.
+   */
+  readonly writer?: 'sole' | 'shared';
+};
+
 /**
  * Writes `bytes` to `runDir/fileName` atomically: a temporary name in the same directory,
- * fsync, then rename. A file that exists under its final name is complete.
+ * fsync, then rename. A file that exists under its final name is complete, and no temporary
+ * file outlives the next successful write of the same file.
  */
 export async function writeFileAtomic(
   runDir: string,
   fileName: string,
   bytes: Uint8Array | string,
+  options: WriteOptions = {},
 ): Promise<string> {
   const target = pathInRun(runDir, fileName);
-  await makeDir(resolve(runDir));
-  const temporary = join(resolve(runDir), `.${fileName}.${randomBytes(6).toString('hex')}.tmp`);
+  const dir = resolve(runDir);
+  await makeDir(dir);
+  const sole = options.writer === 'sole';
+  if (!sole) await sweepStaleTemps(dir, fileName);
+  const temporary = join(
+    dir,
+    sole ? `.${fileName}.tmp` : `.${fileName}.${randomBytes(6).toString('hex')}.tmp`,
+  );
+  // Never through a link planted under the temporary name; a sole writer may truncate its own leftover.
+  const flags =
+    constants.O_WRONLY |
+    constants.O_CREAT |
+    constants.O_NOFOLLOW |
+    (sole ? constants.O_TRUNC : constants.O_EXCL);
   try {
-    const handle = await open(temporary, 'wx');
+    const handle = await open(temporary, flags, 0o644);
     try {
       await handle.writeFile(bytes);
       await handle.sync();
@@ -56,6 +84,31 @@ export async function writeFileAtomic(
     throw error;
   }
   return target;
+}
+
+const HOST = hostname().replace(/[^A-Za-z0-9-]/g, '-');
+
+/** Leftovers of writers on this host whose process is gone, and anyone's once stale. */
+async function sweepStaleTemps(dir: string, fileName: string): Promise<void> {
+  const prefix = `.${fileName}.`;
+  for (const entry of await readdir(dir)) {
+    if (!entry.startsWith(prefix) || !entry.endsWith('.tmp')) continue;
+    const [host, pid] = entry.slice(prefix.length).split('.');
+    const path = join(dir, entry);
+    const deadHere = host === HOST && !isAlive(Number(pid));
+    const info = deadHere ? undefined : await lstat(path).catch(() => undefined);
+    if (deadHere || (info && Date.now() - info.mtimeMs > STALE_TEMP_MS)) await rm(path, { force: true });
+  }
+}
+
+function isAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /** O_APPEND, and O_NOFOLLOW: a symlink planted in the run directory is refused, not written through. */

@@ -122,7 +122,7 @@ export async function processRow(
       }
       const audio = await client.fetchAudio(result.output, signal);
       const file = `${data.id}.${audio.extension}`;
-      await writeFileAtomic(data.outDir, file, audio.bytes);
+      await writeFileAtomic(data.outDir, file, audio.bytes, { writer: 'sole' });
       const saved: SavedAudio = {
         file,
         bytes: audio.byteLength,
