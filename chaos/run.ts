@@ -8,5 +8,5 @@ if (!options) {
 } else {
   const report = await runChaos(options, (line) => process.stdout.write(`chaos: ${line}\n`));
   process.stdout.write(`${formatChaosReport(report)}\n`);
-  process.exitCode = report.problems.length === 0 ? 0 : 1;
+  process.exitCode = report.problems.length === 0 && !report.overBudget ? 0 : 1;
 }

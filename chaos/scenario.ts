@@ -153,6 +153,7 @@ export function formatChaosReport(report: ChaosReport): string {
     ]),
     ['seconds', report.seconds.toFixed(1)],
     ['losses', report.problems.length === 0 ? 'none' : String(report.problems.length)],
+    ['verdict', report.problems.length === 0 && !report.overBudget ? 'PASS' : 'FAIL'],
   ];
   const width = Math.max(...lines.map(([name]) => name.length));
   return [

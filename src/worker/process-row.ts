@@ -59,8 +59,11 @@ export async function processRow(
     progress = { ...progress, ...next, calls: progress.calls + unsavedCalls };
     const calls = unsavedCalls;
     unsavedCalls = 0;
-    await job.updateData({ ...data, progress });
-    if (calls > 0) await context.redis.hincrby(runKeys(context.prefix, data.run).stats, 'calls', calls);
+    // The counter goes on its own connection alongside: storing a request id waits for one round trip, not two.
+    await Promise.all([
+      job.updateData({ ...data, progress }),
+      calls > 0 ? context.redis.hincrby(runKeys(context.prefix, data.run).stats, 'calls', calls) : undefined,
+    ]);
   };
   const finish = async (outcome: OutcomeInput) => {
     await save({});
