@@ -284,7 +284,11 @@ test('401 stops the run: queue paused with one operator message, rows not failed
 });
 
 test('an API that answers 404 on the result URL while pending: the fleet switches to status polling, nothing resubmitted', async () => {
-  const { sim, prefix, run, outDir, env } = await setup({ resultWhilePending: '404', fixedLatencyS: 1.5, latencyScale: 1 });
+  const { sim, prefix, run, outDir, env } = await setup({
+    resultWhilePending: '404',
+    fixedLatencyS: 1.5,
+    latencyScale: 1,
+  });
   const rows = texts(6, 'Pending');
   await addRows(redis.url, prefix, run, outDir, rows);
   const { rowWorker } = startTestWorker({ env, concurrency: 3 });
