@@ -1,19 +1,8 @@
-import { Writable } from 'node:stream';
 import { main } from '../../src/cli/main.js';
+import { collector } from '../fixtures/scripts/enqueue-harness.js';
 
 /** What one in-process `tts-batch ...` printed and returned. */
 export type CliOutcome = { readonly code: number; readonly stdout: string; readonly stderr: string };
-
-function collector(): { stream: Writable; text: () => string } {
-  let text = '';
-  const stream = new Writable({
-    write(chunk: Buffer | string, _encoding, callback) {
-      text += chunk.toString();
-      callback();
-    },
-  });
-  return { stream, text: () => text };
-}
 
 /** Runs `tts-batch <args>` in this process with `env` only (no ambient settings), in `cwd`. */
 export async function runCli(
