@@ -11,6 +11,7 @@ import { estimateRun, formatEstimate } from '../enqueue/estimate.js';
 import { makeProgress } from '../enqueue/progress.js';
 import { resolveRowDefaults } from '../enqueue/row-defaults.js';
 import { checkRunName, defaultRunName } from '../enqueue/run-name.js';
+import { openRowSpool, type RowSpool } from '../enqueue/row-spool.js';
 import { scanScript, type ScriptScan } from '../enqueue/scan-script.js';
 import { parseScheduleAt } from '../enqueue/schedule-at.js';
 import { formatProblem, formatProblems, ScriptError } from '../script/problems.js';
@@ -92,6 +93,7 @@ export const runEnqueueCommand: Command = async (argv, context: CliContext) => {
 
   let redis: Redis | undefined;
   let queue: Queue | undefined;
+  let spool: RowSpool | undefined;
   const progress = makeProgress({ stream: context.stderr });
   try {
     const sizeBytes = await checkScriptFile(file);
@@ -106,11 +108,17 @@ export const runEnqueueCommand: Command = async (argv, context: CliContext) => {
     }
 
     const validation = { defaults, maxChars: settings.maxChars };
+    spool = dryRun ? undefined : await openRowSpool();
     progress.start('reading', sizeBytes, 'rows');
-    const scan = await scanScript(file, validation, (rows, bytes) => {
-      context.signal.throwIfAborted();
-      progress.update(bytes, rows);
-    });
+    const scan = await scanScript(
+      file,
+      validation,
+      (rows, bytes) => {
+        context.signal.throwIfAborted();
+        progress.update(bytes, rows);
+      },
+      spool,
+    );
     progress.stop();
     for (const warning of scan.warnings)
       context.stderr.write(`warning: ${formatProblem(shownFile, warning)}\n`);
@@ -141,7 +149,15 @@ export const runEnqueueCommand: Command = async (argv, context: CliContext) => {
     const result = await enqueueScan(
       scan,
       { run, outDir, defaults, maxChars: settings.maxChars, scheduledAt },
-      { redis, queue, prefix: settings.queuePrefix, nowMs: Date.now, progress, signal: context.signal },
+      {
+        redis,
+        queue,
+        prefix: settings.queuePrefix,
+        nowMs: Date.now,
+        progress,
+        signal: context.signal,
+        ...(spool ? { spool } : {}),
+      },
     );
     context.stdout.write(summary(run, outDir, result, scan, scheduledAt));
     return 0;
@@ -152,6 +168,7 @@ export const runEnqueueCommand: Command = async (argv, context: CliContext) => {
     return 2;
   } finally {
     progress.stop();
+    await spool?.remove();
     await queue?.close().catch(() => {});
     await redis?.quit().catch(() => redis?.disconnect());
   }

@@ -7,6 +7,7 @@ import { readScript } from '../script/read-script.js';
 import type { RawRecord } from '../script/script-row.js';
 import { validateRecord, type ValidationContext } from '../script/validate-row.js';
 import { contentHash, sha256Hex } from './content-hash.js';
+import type { RowSpool, SpooledRow } from './row-spool.js';
 import type { ScriptScan } from './scan-script.js';
 
 /** Jobs per `addBulk`: large enough to amortise the round trip, small enough for one Lua call's memory. */
@@ -43,6 +44,7 @@ export async function addRowJobs(
   context: ValidationContext,
   needsJob: Uint8Array,
   onProgress: (jobsAdded: number) => void = () => {},
+  spool?: RowSpool,
 ): Promise<number> {
   const { queue, run, outDir, scheduledAt } = options;
   let batch: {
@@ -102,8 +104,30 @@ export async function addRowJobs(
     batch.push({ name: 'row', data, opts: { ...ROW_JOB_OPTIONS, jobId: rowJobId(run, id, hash) } });
   };
 
-  for await (const records of readScript(scan.file)) {
-    records.forEach(take);
+  // From pass 1's spool: validated already, so only ids and hashes from the index are added.
+  const takeSpooled = (row: SpooledRow): void => {
+    if (needsJob[row.seq] !== 1) return;
+    const id = scan.index.id(row.seq);
+    const hash = scan.index.contentHash(row.seq);
+    if (id === undefined || hash === undefined) throw new ScriptChangedError(scan.file, row.line);
+    const data: RowJobData = {
+      run,
+      id,
+      line: row.line,
+      seq: row.seq,
+      request: row.request,
+      meta: row.meta,
+      contentHash: hash,
+      textSha256: sha256Hex(row.request.text),
+      outDir,
+    };
+    batch.push({ name: 'row', data, opts: { ...ROW_JOB_OPTIONS, jobId: rowJobId(run, id, hash) } });
+  };
+
+  const batches = spool ? spool.read(ADD_CHUNK_JOBS) : readScript(scan.file);
+  for await (const records of batches) {
+    if (spool) (records as SpooledRow[]).forEach(takeSpooled);
+    else (records as RawRecord[]).forEach(take);
     if (batch.length >= ADD_CHUNK_JOBS) await flush();
     if (queued + batch.length === wanted) break;
   }

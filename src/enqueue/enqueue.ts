@@ -4,6 +4,7 @@ import { globalKeys, runKeys } from '../queue/keys.js';
 import { encodeRunMeta, type RowDefaults, type RunMeta } from '../queue/run-meta.js';
 import type { ValidationContext } from '../script/validate-row.js';
 import { addRowJobs } from './add-jobs.js';
+import type { RowSpool } from './row-spool.js';
 import type { Progress } from './progress.js';
 import { reconcileRun, type RowCounts } from './reconcile.js';
 import type { ScriptScan } from './scan-script.js';
@@ -25,6 +26,8 @@ export type EnqueueDeps = {
   readonly nowMs: () => number;
   readonly progress: Progress;
   readonly signal?: AbortSignal;
+  /** Pass 1's validated rows; without it, pass 2 reads and validates the script again. */
+  readonly spool?: RowSpool;
 };
 
 export type EnqueueResult = RowCounts & { readonly added: number };
@@ -82,6 +85,7 @@ export async function enqueueScan(
     context,
     needsJob,
     (jobs) => deps.progress.update(jobs),
+    deps.spool,
   );
   deps.progress.stop();
   return { ...counts, added };

@@ -7,6 +7,7 @@ import { makeRowIndex, type RowIndex } from '../script/row-index.js';
 import type { RawRecord } from '../script/script-row.js';
 import { validateRecord, type ValidationContext } from '../script/validate-row.js';
 import { contentHash } from './content-hash.js';
+import type { RowSpool } from './row-spool.js';
 
 /** Pass 1 over a script: every row validated, and what enqueueing needs kept without the texts. */
 export type ScriptScan = {
@@ -34,6 +35,8 @@ export async function scanScript(
   file: string,
   context: ValidationContext,
   onProgress: ScanProgress = () => {},
+  /** Where validated rows go for pass 2 (not needed by a dry run). */
+  spool?: RowSpool,
 ): Promise<ScriptScan> {
   const index = makeRowIndex();
   const ids = makeIdTable(index.id);
@@ -54,6 +57,7 @@ export async function scanScript(
       index.push({ line: record.line, id: undefined, contentHash: undefined, chars: 0, model: undefined });
     } else {
       const { row } = result;
+      spool?.write(row);
       let valid = true;
       if (row.id === undefined) defaultSeqs.push(row.seq);
       else {
@@ -89,6 +93,7 @@ export async function scanScript(
   try {
     for await (const batch of readScript(file, (bytes) => (bytesRead = bytes))) {
       for (const record of batch) take(record);
+      await spool?.drained();
       onProgress(index.count(), bytesRead);
     }
   } catch (error) {

@@ -1,0 +1,63 @@
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { once } from 'node:events';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { ScriptRow } from '../script/script-row.js';
+
+/** A validated row as pass 1 leaves it for pass 2 (its id and content hash are in the row index). */
+export type SpooledRow = Pick<ScriptRow, 'seq' | 'line' | 'request' | 'meta'>;
+
+/**
+ * Pass 1 writes every validated row here as a JSON line, so that pass 2 adds jobs from it
+ * instead of parsing and validating the script a second time: on one thread, that second pass
+ * competed with BullMQ's own serialisation. Memory stays flat (a file, streamed both ways).
+ */
+export type RowSpool = {
+  write(row: ScriptRow): void;
+  /** Resolves when the file has taken what was written (backpressure). */
+  drained(): Promise<void>;
+  /** Finishes writing, then reads the rows back in script order, `batchRows` at a time. */
+  read(batchRows: number): AsyncIterable<SpooledRow[]>;
+  remove(): Promise<void>;
+};
+
+export async function openRowSpool(): Promise<RowSpool> {
+  const dir = await mkdtemp(join(tmpdir(), 'tts-enqueue-'));
+  const path = join(dir, 'rows.jsonl');
+  const out = createWriteStream(path);
+  let full = false;
+  let closed: Promise<void> | undefined;
+  const close = () =>
+    (closed ??= new Promise<void>((resolve, reject) =>
+      out.end((error?: Error | null) => (error ? reject(error) : resolve())),
+    ));
+  return {
+    write(row) {
+      const spooled: SpooledRow = { seq: row.seq, line: row.line, request: row.request, meta: row.meta };
+      if (!out.write(`${JSON.stringify(spooled)}\n`)) full = true;
+    },
+    async drained() {
+      if (!full) return;
+      full = false;
+      await once(out, 'drain');
+    },
+    async *read(batchRows) {
+      await close();
+      let batch: SpooledRow[] = [];
+      for await (const line of createInterface({ input: createReadStream(path), crlfDelay: Infinity })) {
+        batch.push(JSON.parse(line) as SpooledRow);
+        if (batch.length >= batchRows) {
+          yield batch;
+          batch = [];
+        }
+      }
+      if (batch.length > 0) yield batch;
+    },
+    async remove() {
+      await close().catch(() => {});
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
