@@ -143,12 +143,14 @@ export const runEnqueueCommand: Command = async (argv, context: CliContext) => {
       context.stdout.write(`${formatEstimate(estimateRun(scan, settings), settings)}\n`);
       return 0;
     }
-    if (redis === undefined) throw new Error('unreachable: Redis is connected unless --dry-run');
+    if (redis === undefined || spool === undefined) {
+      throw new Error('unreachable: Redis and the spool are ready unless --dry-run');
+    }
     queue = new Queue(ROWS_QUEUE, { connection: redis, prefix: settings.queuePrefix });
     queue.on('error', () => {});
     const result = await enqueueScan(
       scan,
-      { run, outDir, defaults, maxChars: settings.maxChars, scheduledAt },
+      { run, outDir, defaults, scheduledAt },
       {
         redis,
         queue,
@@ -156,7 +158,7 @@ export const runEnqueueCommand: Command = async (argv, context: CliContext) => {
         nowMs: Date.now,
         progress,
         signal: context.signal,
-        ...(spool ? { spool } : {}),
+        spool,
       },
     );
     context.stdout.write(summary(run, outDir, result, scan, scheduledAt));

@@ -1,28 +1,13 @@
 import type { Queue } from 'bullmq';
-import { TtsBatchError } from '../errors.js';
 import { ROW_JOB_OPTIONS } from '../queue/job-options.js';
 import { rowJobId } from '../queue/keys.js';
 import type { RowJobData } from '../queue/row-job.js';
-import { readScript } from '../script/read-script.js';
-import type { RawRecord } from '../script/script-row.js';
-import { validateRecord, type ValidationContext } from '../script/validate-row.js';
-import { contentHash, sha256Hex } from './content-hash.js';
+import { sha256Hex } from './content-hash.js';
 import type { RowSpool, SpooledRow } from './row-spool.js';
 import type { ScriptScan } from './scan-script.js';
 
 /** Jobs per `addBulk`: large enough to amortise the round trip, small enough for one Lua call's memory. */
 export const ADD_CHUNK_JOBS = 1000;
-
-/** The script changed between the two passes over it; running enqueue again repairs the run. */
-export class ScriptChangedError extends TtsBatchError {
-  override name = 'ScriptChangedError' as const;
-  constructor(
-    readonly file: string,
-    readonly line: number,
-  ) {
-    super(`${file}:${line}: the script changed while it was being enqueued; run enqueue again`);
-  }
-}
 
 export type AddJobsOptions = {
   readonly queue: Queue;
@@ -35,16 +20,15 @@ export type AddJobsOptions = {
 };
 
 /**
- * Pass 2: reads the script again and adds a job for every row that needs one, in chunks with
- * `addBulk`. Resolves to the number of jobs added.
+ * Pass 2: adds a job for every row that needs one, from pass 1's spool of validated rows, in
+ * chunks with `addBulk`. Resolves to the number of jobs added.
  */
 export async function addRowJobs(
   options: AddJobsOptions,
   scan: ScriptScan,
-  context: ValidationContext,
   needsJob: Uint8Array,
+  spool: RowSpool,
   onProgress: (jobsAdded: number) => void = () => {},
-  spool?: RowSpool,
 ): Promise<number> {
   const { queue, run, outDir, scheduledAt } = options;
   let batch: {
@@ -75,41 +59,13 @@ export async function addRowJobs(
   const wanted = needsJob.reduce((sum, flag) => sum + flag, 0);
   if (wanted === 0) return 0;
 
-  const take = (record: RawRecord): void => {
-    if (needsJob[record.seq] !== 1) return;
-    const result = validateRecord(record, context);
-    const id = result.ok ? (result.row.id ?? scan.index.id(record.seq)) : undefined;
-    const hash = result.ok ? contentHash(result.row.request) : undefined;
-    if (
-      !result.ok ||
-      id !== scan.index.id(record.seq) ||
-      id === undefined ||
-      hash !== scan.index.contentHash(record.seq) ||
-      hash === undefined
-    ) {
-      throw new ScriptChangedError(scan.file, record.line);
-    }
-    const { row } = result;
-    const data: RowJobData = {
-      run,
-      id,
-      line: row.line,
-      seq: row.seq,
-      request: row.request,
-      meta: row.meta,
-      contentHash: hash,
-      textSha256: sha256Hex(row.request.text),
-      outDir,
-    };
-    batch.push({ name: 'row', data, opts: { ...ROW_JOB_OPTIONS, jobId: rowJobId(run, id, hash) } });
-  };
-
   // From pass 1's spool: validated already, so only ids and hashes from the index are added.
   const takeSpooled = (row: SpooledRow): void => {
     if (needsJob[row.seq] !== 1) return;
     const id = scan.index.id(row.seq);
     const hash = scan.index.contentHash(row.seq);
-    if (id === undefined || hash === undefined) throw new ScriptChangedError(scan.file, row.line);
+    if (id === undefined || hash === undefined)
+      throw new Error(`enqueue: line ${row.line} has no id or content hash in pass 1's index`);
     const data: RowJobData = {
       run,
       id,
@@ -124,15 +80,13 @@ export async function addRowJobs(
     batch.push({ name: 'row', data, opts: { ...ROW_JOB_OPTIONS, jobId: rowJobId(run, id, hash) } });
   };
 
-  const batches = spool ? spool.read(ADD_CHUNK_JOBS) : readScript(scan.file);
-  for await (const records of batches) {
-    if (spool) (records as SpooledRow[]).forEach(takeSpooled);
-    else (records as RawRecord[]).forEach(take);
+  for await (const rows of spool.read(ADD_CHUNK_JOBS)) {
+    rows.forEach(takeSpooled);
     if (batch.length >= ADD_CHUNK_JOBS) await flush();
     if (queued + batch.length === wanted) break;
   }
   await flush();
   await inFlight;
-  if (added !== wanted) throw new ScriptChangedError(scan.file, scan.index.line(scan.records - 1));
+  if (added !== wanted) throw new Error(`enqueue: added ${added} jobs where ${wanted} were needed`);
   return added;
 }

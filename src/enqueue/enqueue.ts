@@ -2,7 +2,6 @@ import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { globalKeys, runKeys } from '../queue/keys.js';
 import { encodeRunMeta, type RowDefaults, type RunMeta } from '../queue/run-meta.js';
-import type { ValidationContext } from '../script/validate-row.js';
 import { addRowJobs } from './add-jobs.js';
 import type { RowSpool } from './row-spool.js';
 import type { Progress } from './progress.js';
@@ -14,7 +13,6 @@ export type EnqueuePlan = {
   /** Absolute output directory of the run: `<out>/<run>`. */
   readonly outDir: string;
   readonly defaults: RowDefaults;
-  readonly maxChars: number;
   /** ms since epoch; 0 = start at once. */
   readonly scheduledAt: number;
 };
@@ -26,8 +24,8 @@ export type EnqueueDeps = {
   readonly nowMs: () => number;
   readonly progress: Progress;
   readonly signal?: AbortSignal;
-  /** Pass 1's validated rows; without it, pass 2 reads and validates the script again. */
-  readonly spool?: RowSpool;
+  /** Pass 1's validated rows, from which pass 2 adds the jobs. */
+  readonly spool: RowSpool;
 };
 
 export type EnqueueResult = RowCounts & { readonly added: number };
@@ -70,7 +68,6 @@ export async function enqueueScan(
   );
   deps.signal?.throwIfAborted();
 
-  const context: ValidationContext = { defaults: plan.defaults, maxChars: plan.maxChars };
   deps.progress.start('adding', counts.new, 'jobs');
   const added = await addRowJobs(
     {
@@ -82,10 +79,9 @@ export async function enqueueScan(
       ...(deps.signal ? { signal: deps.signal } : {}),
     },
     scan,
-    context,
     needsJob,
-    (jobs) => deps.progress.update(jobs),
     deps.spool,
+    (jobs) => deps.progress.update(jobs),
   );
   deps.progress.stop();
   return { ...counts, added };
