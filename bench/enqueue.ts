@@ -3,12 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { ADD_CHUNK_JOBS } from '../src/enqueue/add-jobs.js';
-import { contentHash, sha256Hex } from '../src/enqueue/content-hash.js';
+import { ADD_CHUNK_JOBS, rowJobEntry, type RowJobEntry } from '../src/enqueue/add-jobs.js';
+import { contentHash } from '../src/enqueue/content-hash.js';
 import { resolveRowDefaults } from '../src/enqueue/row-defaults.js';
-import { ROW_JOB_OPTIONS } from '../src/queue/job-options.js';
-import { ROWS_QUEUE, rowJobId } from '../src/queue/keys.js';
-import type { RowJobData } from '../src/queue/row-job.js';
+import { ROWS_QUEUE } from '../src/queue/keys.js';
 import { readScript } from '../src/script/read-script.js';
 import { validateRecord } from '../src/script/validate-row.js';
 import { loadSettings } from '../src/settings.js';
@@ -20,40 +18,25 @@ export const ENQUEUE_ROWS = 200_000;
 export const RSS_ROWS = 1_000_000;
 const RUN = 'bench';
 
-type Job = { name: 'row'; data: RowJobData; opts: typeof ROW_JOB_OPTIONS & { jobId: string } };
-
 /** The jobs `tts-batch enqueue` adds for `file`, built (untimed) with the product's own reader and validator. */
-async function jobsOf(file: string, outDir: string): Promise<Job[]> {
+async function jobsOf(file: string, outDir: string): Promise<RowJobEntry[]> {
   const defaults = resolveRowDefaults({}, loadSettings({}));
   const context = { defaults, maxChars: loadSettings({}).maxChars };
-  const jobs: Job[] = [];
+  const jobs: RowJobEntry[] = [];
   for await (const records of readScript(file)) {
     for (const record of records) {
       const result = validateRecord(record, context);
       if (!result.ok) throw new Error(`bench: invalid row ${record.line}`);
       const { row } = result;
-      const id = row.id;
-      if (id === undefined) throw new Error(`bench: row ${record.line} has no id`);
-      const hash = contentHash(row.request);
-      const data: RowJobData = {
-        run: RUN,
-        id,
-        line: row.line,
-        seq: row.seq,
-        request: row.request,
-        meta: row.meta,
-        contentHash: hash,
-        textSha256: sha256Hex(row.request.text),
-        outDir,
-      };
-      jobs.push({ name: 'row', data, opts: { ...ROW_JOB_OPTIONS, jobId: rowJobId(RUN, id, hash) } });
+      if (row.id === undefined) throw new Error(`bench: row ${record.line} has no id`);
+      jobs.push(rowJobEntry(RUN, outDir, row, row.id, contentHash(row.request)));
     }
   }
   return jobs;
 }
 
 /** Raw BullMQ: `addBulk` of the same payloads, chunks of the same size, one after the other. */
-async function rawAddBulkMs(redisUrl: string, jobs: readonly Job[]): Promise<number> {
+async function rawAddBulkMs(redisUrl: string, jobs: readonly RowJobEntry[]): Promise<number> {
   const connection = new Redis(redisUrl, { maxRetriesPerRequest: null });
   const queue = new Queue(ROWS_QUEUE, { connection, prefix: 'raw' });
   await queue.waitUntilReady();

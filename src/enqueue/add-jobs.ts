@@ -9,6 +9,38 @@ import type { ScriptScan } from './scan-script.js';
 /** Jobs per `addBulk`: large enough to amortise the round trip, small enough for one Lua call's memory. */
 export const ADD_CHUNK_JOBS = 1000;
 
+/** One row's `addBulk` entry: the job payload, its stable id and the row job options. */
+export type RowJobEntry = {
+  readonly name: 'row';
+  readonly data: RowJobData;
+  readonly opts: typeof ROW_JOB_OPTIONS & { readonly jobId: string; readonly delay?: number };
+};
+
+/**
+ * The job of a validated row: the one place a row becomes a job payload (the benchmark's raw
+ * addBulk baseline and the worker tests build theirs here too, so all add the same jobs).
+ */
+export function rowJobEntry(
+  run: string,
+  outDir: string,
+  row: SpooledRow,
+  id: string,
+  contentHash: string,
+): RowJobEntry {
+  const data: RowJobData = {
+    run,
+    id,
+    line: row.line,
+    seq: row.seq,
+    request: row.request,
+    meta: row.meta,
+    contentHash,
+    textSha256: sha256Hex(row.request.text),
+    outDir,
+  };
+  return { name: 'row', data, opts: { ...ROW_JOB_OPTIONS, jobId: rowJobId(run, id, contentHash) } };
+}
+
 export type AddJobsOptions = {
   readonly queue: Queue;
   readonly run: string;
@@ -31,11 +63,7 @@ export async function addRowJobs(
   onProgress: (jobsAdded: number) => void = () => {},
 ): Promise<number> {
   const { queue, run, outDir, scheduledAt } = options;
-  let batch: {
-    name: 'row';
-    data: RowJobData;
-    opts: typeof ROW_JOB_OPTIONS & { jobId: string; delay?: number };
-  }[] = [];
+  let batch: RowJobEntry[] = [];
   let added = 0;
   let queued = 0;
   // One addBulk in flight while the next chunk is parsed: Redis and the parser work side by side.
@@ -66,18 +94,7 @@ export async function addRowJobs(
     const hash = scan.index.contentHash(row.seq);
     if (id === undefined || hash === undefined)
       throw new Error(`enqueue: line ${row.line} has no id or content hash in pass 1's index`);
-    const data: RowJobData = {
-      run,
-      id,
-      line: row.line,
-      seq: row.seq,
-      request: row.request,
-      meta: row.meta,
-      contentHash: hash,
-      textSha256: sha256Hex(row.request.text),
-      outDir,
-    };
-    batch.push({ name: 'row', data, opts: { ...ROW_JOB_OPTIONS, jobId: rowJobId(run, id, hash) } });
+    batch.push(rowJobEntry(run, outDir, row, id, hash));
   };
 
   for await (const rows of spool.read(ADD_CHUNK_JOBS)) {

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { ROWS_QUEUE, rowJobId, runKeys } from '../../src/queue/keys.js';
-import { ROW_JOB_OPTIONS } from '../../src/queue/job-options.js';
+import { rowJobEntry } from '../../src/enqueue/add-jobs.js';
+import { contentHash } from '../../src/enqueue/content-hash.js';
+import { ROWS_QUEUE, runKeys } from '../../src/queue/keys.js';
 import type { RowJobData, RowProgress } from '../../src/queue/row-job.js';
 import type { ModelSlug } from '../../src/segmind/models.js';
 
@@ -32,7 +33,7 @@ export async function addRows(
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
   const queue = new Queue<RowJobData>(ROWS_QUEUE, { connection: redis, prefix });
   const keys = runKeys(prefix, run);
-  const jobs = rows.map((row, seq): RowJobData => {
+  const entries = rows.map((row, seq) => {
     const request = {
       text: row.text,
       model: row.model ?? 'gemini-3.1-flash-tts',
@@ -40,28 +41,16 @@ export async function addRows(
       ...(row.voice_2 ? { voice_2: row.voice_2 } : {}),
       temperature: row.temperature ?? 0.4,
     } as const;
-    const contentHash = sha256(
-      JSON.stringify([
-        request.text,
-        request.model,
-        request.voice_1,
-        row.voice_2 ?? null,
-        request.temperature,
-      ]),
-    ).slice(0, 16);
-    return {
+    const entry = rowJobEntry(
       run,
-      id: row.id,
-      line: seq + 2,
-      seq,
-      request,
-      meta: { chapter: '1' },
-      contentHash,
-      textSha256: sha256(row.text),
       outDir,
-      ...(row.progress ? { progress: row.progress } : {}),
-    };
+      { seq, line: seq + 2, request, meta: { chapter: '1' } },
+      row.id,
+      contentHash(request),
+    );
+    return row.progress ? { ...entry, data: { ...entry.data, progress: row.progress } } : entry;
   });
+  const jobs = entries.map((entry) => entry.data);
   await redis.hset(keys.meta, {
     name: run,
     outDir,
@@ -69,13 +58,7 @@ export async function addRows(
     createdAt: String(Date.now()),
   });
   for (const job of jobs) await redis.hset(keys.rows, job.id, job.contentHash);
-  await queue.addBulk(
-    jobs.map((data) => ({
-      name: 'row',
-      data,
-      opts: { ...ROW_JOB_OPTIONS, jobId: rowJobId(run, data.id, data.contentHash) },
-    })),
-  );
+  await queue.addBulk(entries);
   await queue.close();
   redis.disconnect();
   return jobs;
