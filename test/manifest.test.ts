@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { csvCell, writeFinalManifests } from '../src/output/final-manifest.js';
 import type { ManifestEntry } from '../src/output/manifest-entry.js';
+import { manifestEntryFixture } from './helpers/manifest-entry.js';
 import { pathInRun, writeFileAtomic } from '../src/output/run-files.js';
 
 test('CSV cells are quoted per RFC 4180 and formulas are neutralised', () => {
@@ -27,33 +28,8 @@ test('files outside the run directory are refused', () => {
 
 test('final manifests hold one entry per row in script order, metadata as CSV columns', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'tts-manifest-'));
-  const entry = (seq: number, id: string): ManifestEntry => ({
-    id,
-    line: seq + 2,
-    seq,
-    status: 'completed',
-    file: `${id}.wav`,
-    bytes: 10,
-    duration_s: 1,
-    audio_sha256: 'a',
-    text_sha256: 't',
-    chars: 5,
-    model: 'gemini-3.1-flash-tts',
-    voice_1: 'Kore',
-    voice_2: null,
-    temperature: 0.4,
-    request_id: 'r',
-    submits: 1,
-    attempts: 1,
-    inference_time_s: 1,
-    cost: 0.0067,
-    error: null,
-    finished_at: '2026-11-21T00:00:00.000Z',
-    calls: 3,
-    resubmit_reasons: [],
-    content_hash: 'h',
-    metadata: { chapter: '=1+1', title: 'One' },
-  });
+  const entry = (seq: number, id: string): ManifestEntry =>
+    manifestEntryFixture({ id, seq, line: seq + 2, metadata: { chapter: '=1+1', title: 'One' } });
   await writeFinalManifests(dir, [entry(1, 'b'), entry(0, 'a')]);
   const json = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as ManifestEntry[];
   assert.deepEqual(

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { Redis } from 'ioredis';
 import type { ManifestEntry } from '../src/output/manifest-entry.js';
+import { manifestEntryFixture } from './helpers/manifest-entry.js';
 import { runKeys } from '../src/queue/keys.js';
 import { recordOutcome } from '../src/queue/run-outcomes.js';
 import { startPrivateRedis, uniquePrefix, type PrivateRedis } from './helpers/redis.js';
@@ -17,33 +18,7 @@ after(async () => {
   await redis.stop();
 });
 
-const entry = (id: string, hash: string): ManifestEntry => ({
-  id,
-  line: 1,
-  seq: 0,
-  status: 'completed',
-  file: `${id}.wav`,
-  bytes: 1,
-  duration_s: 1,
-  audio_sha256: 'a',
-  text_sha256: 't',
-  chars: 1,
-  model: 'gemini-3.1-flash-tts',
-  voice_1: 'Kore',
-  voice_2: null,
-  temperature: 0.4,
-  request_id: 'r',
-  submits: 1,
-  attempts: 1,
-  inference_time_s: 1,
-  cost: 0,
-  error: null,
-  finished_at: '',
-  calls: 3,
-  resubmit_reasons: [],
-  content_hash: hash,
-  metadata: {},
-});
+const entry = (id: string, hash: string): ManifestEntry => manifestEntryFixture({ id, content_hash: hash });
 
 test('when several workers record the last rows at once, exactly one sees the run finished', async () => {
   for (let round = 0; round < 20; round += 1) {
