@@ -298,7 +298,7 @@ test('an API that answers 404 on the result URL while pending: the fleet switche
   assert.ok(entries.every((e) => e.status === 'completed' && e.submits === 1));
   assert.equal(sim.ledger().submits.length, 6);
   const connection = new Redis(redis.url);
-  assert.equal(await connection.get(`${globalKeys(prefix).latency}:poll-mode`), 'status');
+  assert.equal(await connection.get(globalKeys(prefix).pollMode), 'status');
   connection.disconnect();
 });
 

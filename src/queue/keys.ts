@@ -29,8 +29,10 @@ export function globalKeys(prefix: string) {
     halt: `${prefix}:api:halt`,
     /** Hash: observed latency statistics by model, shared by the fleet. */
     latency: `${prefix}:api:latency`,
-    /** Key prefix of the shared request budget (rate-limiter-flexible). */
+    /** String: the next free request slot (ms since epoch) of the fleet's GCRA request budget. */
     budget: `${prefix}:api:budget`,
+    /** String: 'status' once the API was seen not to answer pending requests on the result URL. */
+    pollMode: `${prefix}:api:poll-mode`,
   } as const;
 }
 

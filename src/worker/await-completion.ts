@@ -27,7 +27,7 @@ export type PollModeStore = {
 };
 
 export function makePollModeStore(redis: Redis, prefix: string): PollModeStore {
-  const key = `${globalKeys(prefix).latency}:poll-mode`;
+  const key = globalKeys(prefix).pollMode;
   let cached: PollMode | undefined;
   return {
     async get() {
