@@ -57,7 +57,7 @@ test('UTF-8 decoding survives every chunk boundary, keeps the BOM, and refuses b
 });
 
 test('CSV records start on the right line with LF, CRLF, quoted newlines and blank lines', async () => {
-  for (const newline of ['\n', '\r\n']) {
+  for (const newline of ['\n', '\r\n', '\r']) {
     const text = ['id,text', '1,"a', 'b"', '', '', '2,c', '3,"x""y"', '4,"p', '', 'q"', '5,last'].join(
       newline,
     );

@@ -2,12 +2,19 @@ import type { Queue } from 'bullmq';
 import { ROW_JOB_OPTIONS } from '../queue/job-options.js';
 import { rowJobId } from '../queue/keys.js';
 import type { RowJobData } from '../queue/row-job.js';
-import { sha256Hex } from './content-hash.js';
 import type { RowSpool, SpooledRow } from './row-spool.js';
 import type { ScriptScan } from './scan-script.js';
 
 /** Jobs per `addBulk`: large enough to amortise the round trip, small enough for one Lua call's memory. */
 export const ADD_CHUNK_JOBS = 1000;
+
+/**
+ * `addBulk` calls in flight. BullMQ's client work for a chunk (job objects, msgpack, command
+ * encoding) runs when addBulk is called, so with one in flight Node and Redis take turns; with
+ * two, Node builds chunk n+1 while Redis runs chunk n (on 2 cores, 200,000 rows went from 22 s
+ * to 16 s; a third in flight gained under 5%). One connection keeps the chunks in order.
+ */
+export const ADD_IN_FLIGHT = 2;
 
 /** One row's `addBulk` entry: the job payload, its stable id and the row job options. */
 export type RowJobEntry = {
@@ -35,7 +42,6 @@ export function rowJobEntry(
     request: row.request,
     meta: row.meta,
     contentHash,
-    textSha256: sha256Hex(row.request.text),
     outDir,
   };
   return { name: 'row', data, opts: { ...ROW_JOB_OPTIONS, jobId: rowJobId(run, id, contentHash) } };
@@ -66,10 +72,9 @@ export async function addRowJobs(
   let batch: RowJobEntry[] = [];
   let added = 0;
   let queued = 0;
-  // One addBulk in flight while the next chunk is parsed: Redis and the parser work side by side.
-  let inFlight: Promise<void> = Promise.resolve();
+  const inFlight: Promise<void>[] = [];
   const flush = async () => {
-    await inFlight;
+    while (inFlight.length >= ADD_IN_FLIGHT) await inFlight.shift();
     if (batch.length === 0) return;
     options.signal?.throwIfAborted();
     const delay = scheduledAt > 0 ? Math.max(0, scheduledAt - options.nowMs()) : 0;
@@ -80,9 +85,9 @@ export async function addRowJobs(
       added += jobs.length;
       onProgress(added);
     });
-    // Handled now, rethrown by the next `await inFlight`: no unhandled rejection in between.
+    // Handled now, rethrown when awaited: no unhandled rejection in between.
     adding.catch(() => {});
-    inFlight = adding;
+    inFlight.push(adding);
   };
   const wanted = needsJob.reduce((sum, flag) => sum + flag, 0);
   if (wanted === 0) return 0;
@@ -103,7 +108,7 @@ export async function addRowJobs(
     if (queued + batch.length === wanted) break;
   }
   await flush();
-  await inFlight;
+  while (inFlight.length > 0) await inFlight.shift();
   if (added !== wanted) throw new Error(`enqueue: added ${added} jobs where ${wanted} were needed`);
   return added;
 }

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { RowRequest } from '../queue/row-job.js';
 
 /** Hex characters of the content hash kept in job ids and the run's `rows` hash. */
@@ -16,9 +16,10 @@ export function contentHash(request: RowRequest): string {
     request.voice_2 ?? null,
     request.temperature,
   ]);
-  return createHash('sha256').update(canonical).digest('hex').slice(0, CONTENT_HASH_CHARS);
+  return hash('sha256', canonical, 'hex').slice(0, CONTENT_HASH_CHARS);
 }
 
+/** SHA-256 of `text` (UTF-8), hex. One-shot `crypto.hash`: half the cost of a Hash object per row. */
 export function sha256Hex(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
+  return hash('sha256', text, 'hex');
 }

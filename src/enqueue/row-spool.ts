@@ -27,21 +27,27 @@ export async function openRowSpool(): Promise<RowSpool> {
   const dir = await mkdtemp(join(tmpdir(), 'tts-enqueue-'));
   const path = join(dir, 'rows.jsonl');
   const out = createWriteStream(path);
-  let full = false;
+  // Lines are joined and written once per batch: a stream write per row cost more than its JSON.
+  let pending: string[] = [];
+  const writePending = (): boolean => {
+    if (pending.length === 0) return true;
+    const text = `${pending.join('\n')}\n`;
+    pending = [];
+    return out.write(text);
+  };
   let closed: Promise<void> | undefined;
   const close = () =>
-    (closed ??= new Promise<void>((resolve, reject) =>
-      out.end((error?: Error | null) => (error ? reject(error) : resolve())),
-    ));
+    (closed ??= new Promise<void>((resolve, reject) => {
+      writePending();
+      out.end((error?: Error | null) => (error ? reject(error) : resolve()));
+    }));
   return {
     write(row) {
       const spooled: SpooledRow = { seq: row.seq, line: row.line, request: row.request, meta: row.meta };
-      if (!out.write(`${JSON.stringify(spooled)}\n`)) full = true;
+      pending.push(JSON.stringify(spooled));
     },
     async drained() {
-      if (!full) return;
-      full = false;
-      await once(out, 'drain');
+      if (!writePending()) await once(out, 'drain');
     },
     async *read(batchRows) {
       await close();

@@ -32,8 +32,6 @@ export type RowJobData = {
   readonly meta: Readonly<Record<string, string>>;
   /** SHA-256 (hex) of the canonical RowRequest: part of the job id. */
   readonly contentHash: string;
-  /** SHA-256 (hex) of `request.text`. */
-  readonly textSha256: string;
   /** Absolute path of the run's output directory. */
   readonly outDir: string;
   /** Progress, updated by the worker with job.updateData. */

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { sha256Hex } from '../enqueue/content-hash.js';
 import type { Logger } from '../log.js';
 import { writeFinalManifests } from '../output/final-manifest.js';
 import type { ManifestEntry } from '../output/manifest-entry.js';
@@ -27,7 +28,7 @@ export function manifestEntry(
     bytes: saved?.bytes ?? null,
     duration_s: saved?.durationS ?? null,
     audio_sha256: saved?.sha256 ?? null,
-    text_sha256: data.textSha256,
+    text_sha256: sha256Hex(data.request.text),
     chars: [...data.request.text].length,
     model: data.request.model,
     voice_1: data.request.voice_1,
