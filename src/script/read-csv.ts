@@ -1,5 +1,5 @@
 import { finished } from 'node:stream/promises';
-import { CsvError, parse, type Options } from 'csv-parse';
+import { CsvError, parse } from 'csv-parse';
 import { fatal, ScriptError, showValue, type Problem } from './problems.js';
 import type { RawRecord } from './script-row.js';
 
@@ -132,7 +132,7 @@ export async function* readCsvRecords(
     relax_column_count: true,
     record_delimiter: ['\r\n', '\n', '\r'],
     max_record_size: MAX_RECORD_CHARS,
-    on_record: take as unknown as NonNullable<Options['on_record']>,
+    on_record: take,
   });
   parser.on('error', (error) => (failure ??= error));
   parser.resume();
