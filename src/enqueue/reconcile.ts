@@ -7,6 +7,8 @@ import type { ScriptScan } from './scan-script.js';
 
 /** Rows per round trip while comparing the script with the run in Redis. */
 export const RECONCILE_CHUNK_ROWS = 1000;
+/** A first enqueue only writes: this many chunks of the `rows` hash are in flight at once. */
+const FRESH_WRITES_IN_FLIGHT = 4;
 
 export type RowCounts = {
   /** Rows that get a job now: changed, first seen, or whose job and audio are gone. */
@@ -76,6 +78,7 @@ export async function reconcileRun(
   // A run never enqueued before has no row to compare with: every row is new, and the three
   // lookups per row below (a third of a fresh 200,000-row enqueue's round trips) can be skipped.
   const fresh = (await redis.hlen(keys.rows)) === 0;
+  const writes: Promise<unknown>[] = [];
 
   for (let start = 0; start < scan.records; start += RECONCILE_CHUNK_ROWS) {
     const rows: { seq: number; id: string; hash: string }[] = [];
@@ -93,20 +96,22 @@ export async function reconcileRun(
           redis.hmget(keys.outcomes, ...ids),
           redis.pipeline(rows.map((row) => ['exists', queue.toKey(rowJobId(run, row.id, row.hash))])).exec(),
         ]);
-    const kinds = await Promise.all(
-      rows.map(async (row, at) => {
-        if (previous[at] !== row.hash) return 'changed';
-        const outcome = parseOutcome(outcomes[at] ?? null);
-        const completed = outcome?.status === 'completed' && outcome.contentHash === row.hash;
-        if (completed && typeof outcome.file === 'string') {
-          if (await exists(join(outDir, basename(outcome.file)))) return 'skipped';
-        }
-        const jobThere = jobsExist?.[at]?.[1] === 1;
-        if (jobThere && !completed) return 'unchanged';
-        // The job is gone (removed, or failed and cleaned) or the audio file is: queue it again.
-        return jobThere ? 'requeued-stale-job' : 'requeued';
-      }),
-    );
+    const kinds = fresh
+      ? rows.map(() => 'changed' as const)
+      : await Promise.all(
+          rows.map(async (row, at) => {
+            if (previous[at] !== row.hash) return 'changed';
+            const outcome = parseOutcome(outcomes[at] ?? null);
+            const completed = outcome?.status === 'completed' && outcome.contentHash === row.hash;
+            if (completed && typeof outcome.file === 'string') {
+              if (await exists(join(outDir, basename(outcome.file)))) return 'skipped';
+            }
+            const jobThere = jobsExist?.[at]?.[1] === 1;
+            if (jobThere && !completed) return 'unchanged';
+            // The job is gone (removed, or failed and cleaned) or the audio file is: queue it again.
+            return jobThere ? 'requeued-stale-job' : 'requeued';
+          }),
+        );
 
     const changed: { id: string; hash: string }[] = [];
     const cleared: string[] = [];
@@ -129,11 +134,21 @@ export async function reconcileRun(
     const transaction = redis.multi();
     if (changed.length > 0) transaction.hset(keys.rows, ...changed.flatMap((row) => [row.id, row.hash]));
     if (cleared.length > 0) transaction.hdel(keys.outcomes, ...cleared);
-    await transaction.exec();
-    await Promise.all(staleJobs.map((jobId) => removeJob(queue, jobId)));
+    if (fresh) {
+      // Nothing to compare, nothing stale: only the writes, a few in flight. All of them are
+      // awaited below, before any job is added.
+      const written = transaction.exec();
+      written.catch(() => {});
+      writes.push(written);
+      if (writes.length >= FRESH_WRITES_IN_FLIGHT) await writes.shift();
+    } else {
+      await transaction.exec();
+      await Promise.all(staleJobs.map((jobId) => removeJob(queue, jobId)));
+    }
     checked += rows.length;
     onProgress(checked);
   }
+  while (writes.length > 0) await writes.shift();
 
   counts.removed = await removeGoneRows(state, scan);
   return { counts, needsJob };

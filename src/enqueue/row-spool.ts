@@ -3,7 +3,6 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import type { ScriptRow } from '../script/script-row.js';
 
 /** A validated row as pass 1 leaves it for pass 2 (its id and content hash are in the row index). */
@@ -22,6 +21,8 @@ export type RowSpool = {
   read(batchRows: number): AsyncIterable<SpooledRow[]>;
   remove(): Promise<void>;
 };
+
+const READ_CHUNK_BYTES = 1 << 20;
 
 export async function openRowSpool(): Promise<RowSpool> {
   const dir = await mkdtemp(join(tmpdir(), 'tts-enqueue-'));
@@ -52,13 +53,26 @@ export async function openRowSpool(): Promise<RowSpool> {
     async *read(batchRows) {
       await close();
       let batch: SpooledRow[] = [];
-      for await (const line of createInterface({ input: createReadStream(path), crlfDelay: Infinity })) {
-        batch.push(JSON.parse(line) as SpooledRow);
-        if (batch.length >= batchRows) {
-          yield batch;
-          batch = [];
+      // Split by hand rather than with readline (an event per line): JSON.stringify escapes every
+      // line break inside the values, so each \n ends a row.
+      let rest = '';
+      for await (const chunk of createReadStream(path, {
+        encoding: 'utf8',
+        highWaterMark: READ_CHUNK_BYTES,
+      })) {
+        const text = rest + (chunk as string);
+        let start = 0;
+        for (let end = text.indexOf('\n'); end !== -1; end = text.indexOf('\n', start)) {
+          batch.push(JSON.parse(text.slice(start, end)) as SpooledRow);
+          start = end + 1;
+          if (batch.length >= batchRows) {
+            yield batch;
+            batch = [];
+          }
         }
+        rest = text.slice(start);
       }
+      if (rest !== '') throw new Error('enqueue: the row spool ends in the middle of a row');
       if (batch.length > 0) yield batch;
     },
     async remove() {

@@ -21,8 +21,11 @@ export type Validation =
 
 const KNOWN: ReadonlySet<string> = new Set(KNOWN_FIELDS);
 
+const LOW_SURROGATE = /[\uDC00-\uDFFF]/;
+
 /** Characters as users count them: Unicode code points, not UTF-16 units. */
 export function countChars(text: string): number {
+  if (!LOW_SURROGATE.test(text)) return text.length;
   let surrogates = 0;
   for (let at = 0; at < text.length; at += 1) {
     const code = text.charCodeAt(at);
@@ -50,35 +53,58 @@ function kindOf(value: unknown): string {
   return Array.isArray(value) ? 'an array' : value === null ? 'null' : `a ${typeof value}`;
 }
 
+/**
+ * One record under validation and what is wrong with it so far. The helpers below take it as an
+ * argument rather than closing over it: validation runs once per row of a million-row script.
+ */
+type Check = { readonly record: RawRecord; readonly problems: Problem[] };
+
+function problem(check: Check, field: string, message: string): void {
+  check.problems.push({ line: check.record.line, field, message });
+}
+
+/** A string field: CSV cells and JSON strings, trimmed; absent when empty or null. */
+function stringField(check: Check, field: string, numbersAllowed = false): string | undefined {
+  const value = check.record.fields.get(field);
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === 'number' && numbersAllowed && Number.isFinite(value)) return String(value);
+  if (typeof value !== 'string') {
+    problem(check, field, `expected a string, got ${kindOf(value)} ${showValue(value)}`);
+    return undefined;
+  }
+  const control = controlCharProblem(value);
+  if (control !== undefined) {
+    problem(check, field, control);
+    return undefined;
+  }
+  const trimmed = value.trim();
+  return trimmed === '' ? undefined : trimmed;
+}
+
+/** A voice field: absent, or one of the Gemini voices (with a suggestion for a wrong case). */
+function voiceField(check: Check, field: 'voice_1' | 'voice_2'): string | undefined {
+  const value = stringField(check, field);
+  if (value === undefined || isGeminiVoice(value)) return value;
+  const near = GEMINI_VOICES.find((known) => known.toLowerCase() === value.toLowerCase());
+  problem(
+    check,
+    field,
+    `unknown voice ${showValue(value)}; ${near ? `did you mean \`${near}\`?` : `expected one of ${GEMINI_VOICES.join(', ')}`}`,
+  );
+  return undefined;
+}
+
 /** Validates one record into a ScriptRow, or lists everything wrong with it. */
 export function validateRecord(record: RawRecord, context: ValidationContext): Validation {
   const problems: Problem[] = [...record.problems];
   const { line } = record;
-  const problem = (field: string, message: string) => problems.push({ line, field, message });
+  const check: Check = { record, problems };
 
-  /** A string field: CSV cells and JSON strings, trimmed; absent when empty or null. */
-  const text = (field: string, numbersAllowed = false): string | undefined => {
-    const value = record.fields.get(field);
-    if (value === undefined || value === null) return undefined;
-    if (typeof value === 'number' && numbersAllowed && Number.isFinite(value)) return String(value);
-    if (typeof value !== 'string') {
-      problem(field, `expected a string, got ${kindOf(value)} ${showValue(value)}`);
-      return undefined;
-    }
-    const control = controlCharProblem(value);
-    if (control !== undefined) {
-      problem(field, control);
-      return undefined;
-    }
-    const trimmed = value.trim();
-    return trimmed === '' ? undefined : trimmed;
-  };
-
-  const rowText = text('text');
+  const rowText = stringField(check, 'text');
   let chars = 0;
   if (rowText === undefined) {
     if (!problems.some((item) => item.field === 'text' || item.field === 'json')) {
-      problem('text', 'is empty; every row needs the text to speak');
+      problem(check, 'text', 'is empty; every row needs the text to speak');
     }
   } else {
     chars = countChars(rowText);
@@ -87,35 +113,31 @@ export function validateRecord(record: RawRecord, context: ValidationContext): V
     // Until the long-form issue splits rows, longer rows are refused here (TTS_MAX_CHARS, 5,000).
     if (chars > context.maxChars) {
       problem(
+        check,
         'text',
         `${chars} characters, more than the limit of ${context.maxChars} (TTS_MAX_CHARS); split the row (starts ${showValue(rowText)})`,
       );
     }
   }
 
-  const id = text('id', true);
-  if (id !== undefined && !isSafeName(id)) problem('id', `${showValue(id)} is not a valid id (${NAME_RULE})`);
+  const id = stringField(check, 'id', true);
+  if (id !== undefined && !isSafeName(id))
+    problem(check, 'id', `${showValue(id)} is not a valid id (${NAME_RULE})`);
 
-  const modelValue = text('model');
+  const modelValue = stringField(check, 'model');
   if (modelValue !== undefined && !isModelSlug(modelValue)) {
-    problem('model', `unknown model ${showValue(modelValue)}; expected ${Object.keys(MODELS).join(' or ')}`);
+    problem(
+      check,
+      'model',
+      `unknown model ${showValue(modelValue)}; expected ${Object.keys(MODELS).join(' or ')}`,
+    );
   }
   const model = modelValue !== undefined && isModelSlug(modelValue) ? modelValue : context.defaults.model;
 
-  const voice = (field: 'voice_1' | 'voice_2'): string | undefined => {
-    const value = text(field);
-    if (value === undefined || isGeminiVoice(value)) return value;
-    const near = GEMINI_VOICES.find((known) => known.toLowerCase() === value.toLowerCase());
-    problem(
-      field,
-      `unknown voice ${showValue(value)}; ${near ? `did you mean \`${near}\`?` : `expected one of ${GEMINI_VOICES.join(', ')}`}`,
-    );
-    return undefined;
-  };
-  const voice1 = voice('voice_1') ?? context.defaults.voice_1 ?? MODELS[model].defaultVoice;
-  const voice2 = voice('voice_2') ?? context.defaults.voice_2;
+  const voice1 = voiceField(check, 'voice_1') ?? context.defaults.voice_1 ?? MODELS[model].defaultVoice;
+  const voice2 = voiceField(check, 'voice_2') ?? context.defaults.voice_2;
   if (voice2 !== undefined && voice2 === voice1) {
-    problem('voice_2', `${showValue(voice2)} is also voice_1; a dialogue needs two different voices`);
+    problem(check, 'voice_2', `${showValue(voice2)} is also voice_1; a dialogue needs two different voices`);
   }
 
   let temperature = context.defaults.temperature;
@@ -126,12 +148,12 @@ export function validateRecord(record: RawRecord, context: ValidationContext): V
     if (written === '') {
       // empty cell: the default
     } else if (!Number.isFinite(value) || value < 0 || value > 2) {
-      problem('temperature', `expected a number in [0, 2], got ${showValue(rawTemperature)}`);
+      problem(check, 'temperature', `expected a number in [0, 2], got ${showValue(rawTemperature)}`);
     } else {
       temperature = value;
     }
   } else if (rawTemperature !== undefined && rawTemperature !== null) {
-    problem('temperature', `expected a number in [0, 2], got ${kindOf(rawTemperature)}`);
+    problem(check, 'temperature', `expected a number in [0, 2], got ${kindOf(rawTemperature)}`);
   }
 
   const metaEntries: [string, string][] = [];
@@ -139,11 +161,11 @@ export function validateRecord(record: RawRecord, context: ValidationContext): V
     if (KNOWN.has(name) || value === null || value === undefined) continue;
     const control = typeof value === 'string' ? controlCharProblem(value) : undefined;
     if (control !== undefined) {
-      problem(name, control);
+      problem(check, name, control);
     } else if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') {
       metaEntries.push([name, String(value)]);
     } else {
-      problem(name, `metadata must be a string, number or boolean, got ${kindOf(value)}`);
+      problem(check, name, `metadata must be a string, number or boolean, got ${kindOf(value)}`);
     }
   }
 
