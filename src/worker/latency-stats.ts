@@ -30,9 +30,13 @@ export function lengthBucket(chars: number): number {
   return Math.min(8, Math.max(0, Math.floor(Math.log2(Math.max(1, chars) / 25))));
 }
 
-type Moments = { readonly mean: number; readonly variance: number; readonly count: number };
+export type Moments = { readonly mean: number; readonly variance: number; readonly count: number };
 
-function updated(moments: Moments, ratio: number): Moments {
+/**
+ * One observation's update of the moments: the reference of the math that OBSERVE_LUA does in
+ * Redis (the test checks that they agree).
+ */
+export function updated(moments: Moments, ratio: number): Moments {
   const { mean, variance, count } = moments;
   // A plain average while there are fewer than 1 / ALPHA observations, a moving one after: the
   // first observation sets the scale outright, and the prior's spread weighs like one
@@ -44,6 +48,40 @@ function updated(moments: Moments, ratio: number): Moments {
     count: count + 1,
   };
 }
+
+/**
+ * `updated()` applied in Redis to the model's and the length bucket's moments, in one atomic
+ * step: a read in Node and a write back lost the observations that other workers wrote in
+ * between (about one in ten at 32 rows in flight). ARGV: the log ratio, ALPHA, the prior
+ * variance, then the mean, variance and count fields of each scope. Numbers are written with
+ * 17 significant digits, which a double survives exactly.
+ */
+const OBSERVE_LUA = `
+local ratio = tonumber(ARGV[1])
+local alpha = tonumber(ARGV[2])
+local priorVariance = tonumber(ARGV[3])
+local writes = {}
+for first = 4, #ARGV, 3 do
+  local stored = redis.call('HMGET', KEYS[1], ARGV[first], ARGV[first + 1], ARGV[first + 2])
+  local mean = tonumber(stored[1]) or 0
+  local variance = tonumber(stored[2]) or 0
+  local count = tonumber(stored[3]) or 0
+  local weight = math.max(alpha, 1 / (count + 1))
+  local delta = ratio - mean
+  if count == 0 then
+    variance = priorVariance
+  else
+    variance = (1 - weight) * (variance + weight * delta * delta)
+  end
+  mean = mean + weight * delta
+  for i, value in ipairs({mean, variance, count + 1}) do
+    table.insert(writes, ARGV[first + i - 1])
+    table.insert(writes, string.format('%.17g', value))
+  end
+end
+redis.call('HSET', KEYS[1], unpack(writes))
+return 1
+`;
 
 /**
  * Latency the fleet has observed, by model and by text-length bucket, kept in Redis so that
@@ -84,16 +122,17 @@ export function makeLatencyStats(redis: Redis, prefix: string): LatencyStats {
     async observe(model, chars, latencyMs) {
       if (!(latencyMs > 0)) return;
       const ratio = Math.log(latencyMs / priorMedianMs(model, chars));
-      const stats = await read(model, chars);
-      const next = { model: updated(stats.model, ratio), bucket: updated(stats.bucket, ratio) };
+      if (!Number.isFinite(ratio)) return;
       const bucketScope = `${model}:len${lengthBucket(chars)}`;
-      await redis.hset(
+      await redis.eval(
+        OBSERVE_LUA,
+        1,
         key,
-        ...[model, bucketScope].flatMap((scope, index) => {
-          const moments = index === 0 ? next.model : next.bucket;
-          const [meanField, varField, countField] = fields(scope);
-          return [meanField, moments.mean, varField, moments.variance, countField, moments.count];
-        }),
+        ratio,
+        ALPHA,
+        PRIOR_SIGMA ** 2,
+        ...fields(model),
+        ...fields(bucketScope),
       );
     },
   };
