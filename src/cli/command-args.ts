@@ -1,17 +1,51 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { UsageError } from '../errors.js';
+import type { CliContext, Command } from './context.js';
 
 type OptionsConfig = NonNullable<ParseArgsConfig['options']>;
 
-/** Parses a command's flags strictly; an unknown or malformed flag is a UsageError (exit 2) carrying the help. */
-export function parseCommandArgs<const T extends OptionsConfig>(
-  argv: readonly string[],
-  options: T,
+/** What `parseArgs` is told about a command's flags, beyond the `-h`/`--help` that every command has. */
+type ArgsConfig<T extends OptionsConfig, P extends boolean> = {
+  readonly options?: T;
+  readonly allowPositionals?: P;
+};
+
+const HELP_OPTION = { help: { type: 'boolean', short: 'h' } } as const;
+
+/** A command's command line as `parseArgs` returns it for that config. */
+type ParsedCommandArgs<T extends OptionsConfig, P extends boolean> = ReturnType<
+  typeof parseArgs<{ args: string[]; options: T & typeof HELP_OPTION; strict: true; allowPositionals: P }>
+>;
+
+/**
+ * A command with the flag handling all commands share: flags are parsed strictly, and an unknown
+ * or malformed flag is a UsageError (exit 2) carrying the help; `-h`/`--help` prints the help to
+ * stdout and exits 0. Otherwise `run` gets the parsed command line.
+ */
+export function defineCommand<
+  const T extends OptionsConfig = Record<never, never>,
+  const P extends boolean = false,
+>(
   help: string,
-) {
-  try {
-    return parseArgs({ args: [...argv], options, strict: true, allowPositionals: false });
-  } catch (error) {
-    throw new UsageError(`${(error as Error).message}\n\n${help}`, { cause: error });
-  }
+  config: ArgsConfig<T, P>,
+  run: (parsed: ParsedCommandArgs<T, P>, context: CliContext) => Promise<number>,
+): Command {
+  return async (argv, context) => {
+    let parsed;
+    try {
+      parsed = parseArgs({
+        args: [...argv],
+        options: { ...config.options, ...HELP_OPTION },
+        strict: true,
+        allowPositionals: config.allowPositionals ?? false,
+      });
+    } catch (error) {
+      throw new UsageError(`${(error as Error).message}\n\n${help}`, { cause: error });
+    }
+    if (parsed.values.help) {
+      context.stdout.write(help);
+      return 0;
+    }
+    return run(parsed as ParsedCommandArgs<T, P>, context);
+  };
 }

@@ -1,8 +1,7 @@
 import { UsageError } from '../errors.js';
 import { startDashboard } from '../dashboard/server.js';
 import { loadSettings } from '../settings.js';
-import { parseCommandArgs } from './command-args.js';
-import type { Command } from './context.js';
+import { defineCommand } from './command-args.js';
 
 const HELP = `Usage: tts-batch dashboard [--port 3000]
 
@@ -17,17 +16,9 @@ Options:
   -h, --help   this text
 `;
 
-export const runDashboardCommand: Command = async (argv, context) => {
-  const parsed = parseCommandArgs(
-    argv,
-    { port: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-    HELP,
-  );
-  const { values } = parsed;
-  if (values.help) {
-    context.stdout.write(HELP);
-    return 0;
-  }
+const OPTIONS = { port: { type: 'string' } } as const;
+
+export const runDashboardCommand = defineCommand(HELP, { options: OPTIONS }, async ({ values }, context) => {
   let port: number | undefined;
   if (values.port !== undefined) {
     port = Number(values.port);
@@ -49,4 +40,4 @@ export const runDashboardCommand: Command = async (argv, context) => {
   });
   await dashboard.close();
   return 0;
-};
+});

@@ -1,7 +1,5 @@
-import { parseArgs } from 'node:util';
-import { UsageError } from '../errors.js';
 import { runDemo } from '../demo/run-demo.js';
-import type { Command } from './context.js';
+import { defineCommand } from './command-args.js';
 
 const HELP = `Usage: tts-batch demo
 
@@ -13,16 +11,4 @@ live progress bar; writes <TTS_OUT_DIR>/demo/ (WAV files, manifest.json, manifes
 on each run); prints a summary and stops everything it started.
 `;
 
-export const runDemoCommand: Command = async (argv, context) => {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: [...argv], options: { help: { type: 'boolean', short: 'h' } }, strict: true });
-  } catch (error) {
-    throw new UsageError(`${(error as Error).message}\n\n${HELP}`, { cause: error });
-  }
-  if (parsed.values.help) {
-    context.stdout.write(HELP);
-    return 0;
-  }
-  return runDemo(context);
-};
+export const runDemoCommand = defineCommand(HELP, {}, (_parsed, context) => runDemo(context));

@@ -1,5 +1,4 @@
 import { resolve, join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { UsageError } from '../errors.js';
@@ -16,7 +15,7 @@ import { scanScript, type ScriptScan } from '../enqueue/scan-script.js';
 import { parseScheduleAt } from '../enqueue/schedule-at.js';
 import { formatProblem, formatProblems, ScriptError } from '../script/problems.js';
 import { checkScriptFile } from '../script/read-script.js';
-import type { CliContext, Command } from './context.js';
+import { defineCommand } from './command-args.js';
 
 const HELP = `Usage: tts-batch enqueue <file> [options]
 
@@ -40,26 +39,20 @@ A row's own columns win over the options above. Problems are listed as file:line
 Exit status: 0 done, 2 bad script or usage (nothing enqueued), 1 any other failure.
 `;
 
-const OPTIONS = {
-  run: { type: 'string' },
-  out: { type: 'string' },
-  model: { type: 'string' },
-  voice: { type: 'string' },
-  voice2: { type: 'string' },
-  temperature: { type: 'string' },
-  at: { type: 'string' },
-  'dry-run': { type: 'boolean' },
-  'skip-invalid': { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
+const ARGS = {
+  options: {
+    run: { type: 'string' },
+    out: { type: 'string' },
+    model: { type: 'string' },
+    voice: { type: 'string' },
+    voice2: { type: 'string' },
+    temperature: { type: 'string' },
+    at: { type: 'string' },
+    'dry-run': { type: 'boolean' },
+    'skip-invalid': { type: 'boolean' },
+  },
+  allowPositionals: true,
 } as const;
-
-function parse(argv: readonly string[]) {
-  try {
-    return parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
-  } catch (error) {
-    throw new UsageError(`${(error as Error).message}\n\n${HELP}`, { cause: error });
-  }
-}
 
 function summary(
   run: string,
@@ -77,12 +70,7 @@ function summary(
 }
 
 /** `tts-batch enqueue <file>`: validate the whole script, then add one job per row. */
-export const runEnqueueCommand: Command = async (argv, context: CliContext) => {
-  const { values, positionals } = parse(argv);
-  if (values.help) {
-    context.stdout.write(HELP);
-    return 0;
-  }
+export const runEnqueueCommand = defineCommand(HELP, ARGS, async ({ values, positionals }, context) => {
   if (positionals.length !== 1 || positionals[0] === undefined) {
     throw new UsageError(`Expected one script file, got ${positionals.length}\n\n${HELP}`);
   }
@@ -174,4 +162,4 @@ export const runEnqueueCommand: Command = async (argv, context: CliContext) => {
     await queue?.close().catch(() => {});
     await redis?.quit().catch(() => redis?.disconnect());
   }
-};
+});

@@ -1,33 +1,23 @@
 import { globalKeys } from '../queue/keys.js';
 import { loadSettings } from '../settings.js';
-import { parseCommandArgs } from './command-args.js';
-import type { Command } from './context.js';
+import { defineCommand } from './command-args.js';
 import { withQueue } from '../queue/queue-session.js';
 
 const PAUSE_HELP = 'Usage: tts-batch pause\n\nStop all workers taking new rows (rows in flight finish).\n';
 const RESUME_HELP =
   'Usage: tts-batch resume\n\nLet all workers take rows again (also after the API refused the account).\n';
-const HELP_ONLY = { help: { type: 'boolean', short: 'h' } } as const;
 
 /** `tts-batch pause`: every worker stops taking new rows (rows in flight finish). */
-export const runPauseCommand: Command = async (argv, context) => {
-  if (parseCommandArgs(argv, HELP_ONLY, PAUSE_HELP).values.help) {
-    context.stdout.write(PAUSE_HELP);
-    return 0;
-  }
+export const runPauseCommand = defineCommand(PAUSE_HELP, {}, async (_parsed, context) => {
   await withQueue(loadSettings(context.env), async ({ queue }) => {
     await queue.pause();
     context.stdout.write('paused: workers take no new rows until `tts-batch resume`\n');
   });
   return 0;
-};
+});
 
 /** `tts-batch resume`: workers take rows again; clears a halt set by the API refusing the account. */
-export const runResumeCommand: Command = async (argv, context) => {
-  if (parseCommandArgs(argv, HELP_ONLY, RESUME_HELP).values.help) {
-    context.stdout.write(RESUME_HELP);
-    return 0;
-  }
+export const runResumeCommand = defineCommand(RESUME_HELP, {}, async (_parsed, context) => {
   await withQueue(loadSettings(context.env), async ({ queue, redis, prefix }) => {
     const halt = await redis.hget(globalKeys(prefix).halt, 'reason');
     await redis.del(globalKeys(prefix).halt);
@@ -35,4 +25,4 @@ export const runResumeCommand: Command = async (argv, context) => {
     context.stdout.write(halt ? `resumed (the queue had been paused because: ${halt})\n` : 'resumed\n');
   });
   return 0;
-};
+});

@@ -5,8 +5,7 @@ import { readOutcomes } from '../queue/run-outcomes.js';
 import { loadSettings } from '../settings.js';
 import { withQueue, type QueueSession } from '../queue/queue-session.js';
 import { targetRuns } from '../status/run-target.js';
-import { parseCommandArgs } from './command-args.js';
-import type { Command } from './context.js';
+import { defineCommand } from './command-args.js';
 
 const HELP = `Usage: tts-batch report [--run NAME]
 
@@ -48,16 +47,9 @@ async function reportRun(session: QueueSession, run: string, outRoot: string): P
   };
 }
 
-export const runReportCommand: Command = async (argv, context) => {
-  const parsed = parseCommandArgs(
-    argv,
-    { run: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-    HELP,
-  );
-  if (parsed.values.help) {
-    context.stdout.write(HELP);
-    return 0;
-  }
+const OPTIONS = { run: { type: 'string' } } as const;
+
+export const runReportCommand = defineCommand(HELP, { options: OPTIONS }, async (parsed, context) => {
   const settings = loadSettings(context.env);
   return withQueue(settings, async (session) => {
     const runs = await targetRuns(session, parsed.values.run);
@@ -76,4 +68,4 @@ export const runReportCommand: Command = async (argv, context) => {
     }
     return 0;
   });
-};
+});

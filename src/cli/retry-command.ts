@@ -2,8 +2,7 @@ import { loadSettings } from '../settings.js';
 import { withQueue } from '../queue/queue-session.js';
 import { retryFailedRows } from '../status/retry-failed.js';
 import { targetRuns } from '../status/run-target.js';
-import { parseCommandArgs } from './command-args.js';
-import type { Command } from './context.js';
+import { defineCommand } from './command-args.js';
 
 const HELP = `Usage: tts-batch retry [--run NAME]
 
@@ -16,16 +15,9 @@ Options:
   -h, --help   this text
 `;
 
-export const runRetryCommand: Command = async (argv, context) => {
-  const parsed = parseCommandArgs(
-    argv,
-    { run: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-    HELP,
-  );
-  if (parsed.values.help) {
-    context.stdout.write(HELP);
-    return 0;
-  }
+const OPTIONS = { run: { type: 'string' } } as const;
+
+export const runRetryCommand = defineCommand(HELP, { options: OPTIONS }, async (parsed, context) => {
   const settings = loadSettings(context.env);
   return withQueue(settings, async (session) => {
     let total = 0;
@@ -42,4 +34,4 @@ export const runRetryCommand: Command = async (argv, context) => {
     }
     return 0;
   });
-};
+});

@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import { once } from 'node:events';
 import { UsageError } from '../errors.js';
 import { makeLogger } from '../log.js';
@@ -13,7 +12,7 @@ import {
   type SimulatorOptions,
 } from '../simulator/options.js';
 import { startSimulator } from '../simulator/server.js';
-import type { Command } from './context.js';
+import { defineCommand } from './command-args.js';
 
 const HELP = `Usage: tts-batch simulator [options]
 
@@ -139,31 +138,13 @@ const STRING_FLAGS = [
   'result-while-pending',
 ] as const;
 
-function parse(argv: readonly string[]): Flags {
-  try {
-    const { values } = parseArgs({
-      args: [...argv],
-      options: {
-        ...Object.fromEntries(STRING_FLAGS.map((flag) => [flag, { type: 'string' as const }])),
-        'strict-voices': { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-      allowPositionals: false,
-    });
-    return values;
-  } catch (error) {
-    throw new UsageError(`${error instanceof Error ? error.message : String(error)}\n\n${HELP}`);
-  }
-}
+const OPTIONS = {
+  ...Object.fromEntries(STRING_FLAGS.map((flag) => [flag, { type: 'string' as const }])),
+  'strict-voices': { type: 'boolean' },
+} as const;
 
 /** `tts-batch simulator`: serves until `context.signal` aborts, then closes and exits 0. */
-export const runSimulatorCommand: Command = async (argv, context) => {
-  const values = parse(argv);
-  if (values.help === true) {
-    context.stdout.write(HELP);
-    return 0;
-  }
+export const runSimulatorCommand = defineCommand(HELP, { options: OPTIONS }, async ({ values }, context) => {
   const options = simulatorOptionsFromArgs(values);
   const logger = makeLogger({
     level: context.env.LOG_LEVEL ?? 'info',
@@ -175,4 +156,4 @@ export const runSimulatorCommand: Command = async (argv, context) => {
   if (!context.signal.aborted) await once(context.signal, 'abort');
   await simulator.close();
   return 0;
-};
+});

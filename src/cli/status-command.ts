@@ -6,8 +6,7 @@ import { withQueue } from '../queue/queue-session.js';
 import { formatQueueState, formatRunDetail, formatRunTable } from '../status/render.js';
 import { readProgress, readQueueState } from '../status/run-progress.js';
 import { watchRun } from '../status/watch.js';
-import { parseCommandArgs } from './command-args.js';
-import type { Command } from './context.js';
+import { defineCommand } from './command-args.js';
 
 const HELP = `Usage: tts-batch status [--run NAME] [--watch] [--json]
 
@@ -26,16 +25,9 @@ const OPTIONS = {
   run: { type: 'string' },
   watch: { type: 'boolean' },
   json: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
 } as const;
 
-export const runStatusCommand: Command = async (argv, context) => {
-  const parsed = parseCommandArgs(argv, OPTIONS, HELP);
-  const { values } = parsed;
-  if (values.help) {
-    context.stdout.write(HELP);
-    return 0;
-  }
+export const runStatusCommand = defineCommand(HELP, { options: OPTIONS }, async ({ values }, context) => {
   if (values.watch && values.json) throw new UsageError('`--watch` and `--json` do not go together');
   const run = values.run === undefined ? undefined : checkRunName(values.run);
   const settings = loadSettings(context.env);
@@ -92,4 +84,4 @@ export const runStatusCommand: Command = async (argv, context) => {
     context.stdout.write(formatRunDetail(one));
     return 0;
   });
-};
+});

@@ -2,8 +2,7 @@ import { ConfigError, UsageError } from '../errors.js';
 import { makeLogger } from '../log.js';
 import { loadSettings } from '../settings.js';
 import { makeRowWorker } from '../worker/make-worker.js';
-import { parseCommandArgs } from './command-args.js';
-import type { Command } from './context.js';
+import { defineCommand } from './command-args.js';
 
 const HELP = `Usage: tts-batch worker [--concurrency N]
 
@@ -19,16 +18,9 @@ Stopping: the first SIGINT/SIGTERM stops taking rows and waits up to TTS_SHUTDOW
 ids; a second signal exits at once (those rows return when their locks expire, ~30 s).
 `;
 
-export const runWorkerCommand: Command = async (argv, context) => {
-  const { values } = parseCommandArgs(
-    argv,
-    { concurrency: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-    HELP,
-  );
-  if (values.help) {
-    context.stdout.write(HELP);
-    return 0;
-  }
+const OPTIONS = { concurrency: { type: 'string' } } as const;
+
+export const runWorkerCommand = defineCommand(HELP, { options: OPTIONS }, async ({ values }, context) => {
   const settings = loadSettings(context.env);
   if (settings.segmindApiKey === undefined) {
     throw new ConfigError(
@@ -64,4 +56,4 @@ export const runWorkerCommand: Command = async (argv, context) => {
   logger.info({ event: 'worker_stopped' }, 'worker stopped');
   logger.flush();
   return 0;
-};
+});
