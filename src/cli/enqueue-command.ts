@@ -16,6 +16,7 @@ import { parseScheduleAt } from '../enqueue/schedule-at.js';
 import { formatProblem, formatProblems, ScriptError } from '../script/problems.js';
 import { checkScriptFile } from '../script/read-script.js';
 import { defineCommand } from './command-args.js';
+import { limitHeapGrowthForEnqueue } from './heap-growth.js';
 
 const HELP = `Usage: tts-batch enqueue <file> [options]
 
@@ -78,6 +79,7 @@ export const runEnqueueCommand = defineCommand(HELP, ARGS, async ({ values, posi
   const file = resolve(context.cwd, shownFile);
   const settings = loadSettings(context.env);
   const dryRun = values['dry-run'] === true;
+  limitHeapGrowthForEnqueue();
 
   let redis: Redis | undefined;
   let queue: Queue | undefined;
