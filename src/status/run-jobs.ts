@@ -32,7 +32,21 @@ export async function* jobIdsIn(queue: Queue, state: OpenState | 'failed'): Asyn
   }
 }
 
-/** Counts every run's jobs by state, in one pass over the queue's state lists. */
+/**
+ * The same counts when the queue holds a single run (the usual case): every job is that run's,
+ * so BullMQ's own counters answer in one round trip instead of a read of every job id (with
+ * 200,000 rows queued: 0.7-1.2 s per `status` refresh, against under 3 ms). Runs are never removed
+ * from the runs index and jobs are only added by enqueue after their run is indexed, so with one
+ * run indexed no other run's job can be in the queue.
+ */
+export async function countSoleRunJobs(queue: Queue, run: string): Promise<Map<string, RunJobCounts>> {
+  const counts = await queue.getJobCounts(...OPEN_STATES, 'failed');
+  const jobs = emptyJobCounts();
+  for (const state of [...OPEN_STATES, 'failed'] as const) jobs[state] = counts[state] ?? 0;
+  return new Map([[run, jobs]]);
+}
+
+/** Counts every run's jobs by state, in one pass over the queue's state lists (every job id). */
 export async function countJobsByRun(queue: Queue): Promise<Map<string, RunJobCounts>> {
   const byRun = new Map<string, RunJobCounts>();
   for (const state of [...OPEN_STATES, 'failed'] as const) {

@@ -2,7 +2,13 @@ import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { globalKeys, runKeys } from '../queue/keys.js';
 import { decodeRunMeta } from '../queue/run-meta.js';
-import { countJobsByRun, emptyJobCounts, failureReasons, type RunJobCounts } from './run-jobs.js';
+import {
+  countJobsByRun,
+  countSoleRunJobs,
+  emptyJobCounts,
+  failureReasons,
+  type RunJobCounts,
+} from './run-jobs.js';
 
 /** One run's progress as `status` shows it (and `--json` prints it). */
 export type RunProgress = {
@@ -111,8 +117,10 @@ export type ReadProgressOptions = {
 /** Progress of each run; a run that does not exist is left out. */
 export async function readProgress(options: ReadProgressOptions): Promise<RunProgress[]> {
   const { queue, redis, prefix } = options;
-  const runs = options.runs ?? (await listRuns(redis, prefix));
-  const jobsByRun = await countJobsByRun(queue);
+  const indexed = await listRuns(redis, prefix);
+  const runs = options.runs ?? indexed;
+  const sole = indexed.length === 1 ? indexed[0] : undefined;
+  const jobsByRun = sole === undefined ? await countJobsByRun(queue) : await countSoleRunJobs(queue, sole);
   const results: RunProgress[] = [];
   for (const run of runs) {
     const keys = runKeys(prefix, run);
