@@ -254,6 +254,40 @@ test('--at holds every job until then and stores the schedule', async () => {
   });
 });
 
+test('a new --at on re-enqueue moves the jobs already queued; none starts them now', async () => {
+  await withSandbox(async (sandbox) => {
+    await sandbox.write('shift.csv', rowsCsv(4));
+    const first = await sandbox.enqueue('shift.csv');
+    assert.equal(first.code, 0, first.stderr);
+    assert.deepEqual(await sandbox.queue().getJobCounts('delayed', 'waiting'), { delayed: 0, waiting: 4 });
+    const before = await jobsByRowId(sandbox);
+
+    const at = new Date(Date.now() + 5 * 3600 * 1000);
+    const held = await sandbox.enqueue('shift.csv', '--at', at.toISOString());
+    assert.equal(held.code, 0, held.stderr);
+    assert.match(held.stdout, /rows: new 0, unchanged 4, skipped 0\n/);
+    assert.match(held.stdout, /^rescheduled: 4 jobs already queued now wait until then$/m);
+    assert.deepEqual(await sandbox.queue().getJobCounts('delayed', 'waiting'), { delayed: 4, waiting: 0 });
+    for (const job of await sandbox.queue().getDelayed()) {
+      assert.ok(job.timestamp + (job.opts.delay ?? 0) >= at.getTime() - 1000, `${job.id} waits until --at`);
+      const original = before.get(job.data.id);
+      assert.equal(job.id, original?.id, 'same job id');
+      assert.deepEqual(job.data, original?.data, 'same payload');
+    }
+
+    const now = await sandbox.enqueue('shift.csv');
+    assert.equal(now.code, 0, now.stderr);
+    assert.match(now.stdout, /^rescheduled: 4 jobs already queued start now$/m);
+    assert.deepEqual(await sandbox.queue().getJobCounts('delayed', 'waiting'), { delayed: 0, waiting: 4 });
+    const meta = decodeRunMeta(await sandbox.redis().hgetall(runKeys(sandbox.prefix, 'shift').meta));
+    assert.equal(meta?.scheduledAt, 0);
+
+    const again = await sandbox.enqueue('shift.csv');
+    assert.equal(again.code, 0, again.stderr);
+    assert.doesNotMatch(again.stdout, /rescheduled/);
+  });
+});
+
 test('--dry-run prints the estimate and writes nothing, even without Redis', async () => {
   await withSandbox(
     async (sandbox) => {

@@ -67,6 +67,11 @@ function summary(
   if (scan.invalidRows > 0) counts.push(`invalid ${scan.invalidRows}`);
   const lines = [`run: ${run}`, `output: ${outDir}`, `rows: ${counts.join(', ')}`];
   if (scheduledAt > 0) lines.push(`scheduled: ${new Date(scheduledAt).toString()} (jobs wait until then)`);
+  if (result.rescheduled > 0) {
+    lines.push(
+      `rescheduled: ${result.rescheduled} jobs already queued ${scheduledAt > 0 ? 'now wait until then' : 'start now'}`,
+    );
+  }
   return `${lines.join('\n')}\n`;
 }
 

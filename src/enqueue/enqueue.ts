@@ -6,6 +6,7 @@ import { addRowJobs } from './add-jobs.js';
 import type { RowSpool } from './row-spool.js';
 import type { Progress } from './progress.js';
 import { reconcileRun, type RowCounts } from './reconcile.js';
+import { rescheduleRunJobs } from './reschedule.js';
 import type { ScriptScan } from './scan-script.js';
 
 export type EnqueuePlan = {
@@ -28,7 +29,11 @@ export type EnqueueDeps = {
   readonly spool: RowSpool;
 };
 
-export type EnqueueResult = RowCounts & { readonly added: number };
+export type EnqueueResult = RowCounts & {
+  readonly added: number;
+  /** Jobs already queued that were moved to this enqueue's schedule (`--at` changed). */
+  readonly rescheduled: number;
+};
 
 /**
  * Turns a validated script into the run's state and jobs: the run's metadata, then every row's
@@ -43,7 +48,9 @@ export async function enqueueScan(
   const { run } = plan;
   const keys = runKeys(prefix, run);
   const nowMs = deps.nowMs();
-  const createdAt = Number(await redis.hget(keys.meta, 'createdAt')) || nowMs;
+  const [createdAtText, previousScheduleText] = await redis.hmget(keys.meta, 'createdAt', 'scheduledAt');
+  const createdAt = Number(createdAtText) || nowMs;
+  const previousSchedule = Number(previousScheduleText ?? 0) || 0;
   const meta: RunMeta = {
     name: run,
     outDir: plan.outDir,
@@ -68,6 +75,12 @@ export async function enqueueScan(
   );
   deps.signal?.throwIfAborted();
 
+  // A new --at (or none after one) applies to the jobs already queued too, before new ones come.
+  const rescheduled =
+    counts.unchanged > 0 && previousSchedule !== plan.scheduledAt
+      ? await rescheduleRunJobs(deps.queue, run, plan.scheduledAt, deps.nowMs)
+      : 0;
+
   deps.progress.start('adding', counts.new, 'jobs');
   const added = await addRowJobs(
     {
@@ -84,5 +97,5 @@ export async function enqueueScan(
     (jobs) => deps.progress.update(jobs),
   );
   deps.progress.stop();
-  return { ...counts, added };
+  return { ...counts, added, rescheduled };
 }
