@@ -268,7 +268,7 @@ test('a new --at on re-enqueue moves the jobs already queued; none starts them n
     assert.match(held.stdout, /rows: new 0, unchanged 4, skipped 0\n/);
     assert.match(held.stdout, /^rescheduled: 4 jobs already queued now wait until then$/m);
     assert.deepEqual(await sandbox.queue().getJobCounts('delayed', 'waiting'), { delayed: 4, waiting: 0 });
-    for (const job of await sandbox.queue().getDelayed()) {
+    for (const job of (await sandbox.queue().getDelayed()) as Job<RowJobData>[]) {
       assert.ok(job.timestamp + (job.opts.delay ?? 0) >= at.getTime() - 1000, `${job.id} waits until --at`);
       const original = before.get(job.data.id);
       assert.equal(job.id, original?.id, 'same job id');
