@@ -1,7 +1,7 @@
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { globalKeys, runKeys } from '../queue/keys.js';
-import { encodeRunMeta, type RowDefaults, type RunMeta } from '../queue/run-meta.js';
+import { decodeRunMeta, encodeRunMeta, type RowDefaults, type RunMeta } from '../queue/run-meta.js';
 import { addRowJobs } from './add-jobs.js';
 import type { RowSpool } from './row-spool.js';
 import type { Progress } from './progress.js';
@@ -48,9 +48,9 @@ export async function enqueueScan(
   const { run } = plan;
   const keys = runKeys(prefix, run);
   const nowMs = deps.nowMs();
-  const [createdAtText, previousScheduleText] = await redis.hmget(keys.meta, 'createdAt', 'scheduledAt');
-  const createdAt = Number(createdAtText) || nowMs;
-  const previousSchedule = Number(previousScheduleText ?? 0) || 0;
+  const previous = decodeRunMeta(await redis.hgetall(keys.meta));
+  const createdAt = previous?.createdAt || nowMs;
+  const previousSchedule = previous?.scheduledAt || 0;
   const meta: RunMeta = {
     name: run,
     outDir: plan.outDir,

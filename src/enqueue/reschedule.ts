@@ -29,37 +29,44 @@ export async function rescheduleRunJobs(
   const later = scheduledAt > nowMs();
   const states = later ? (['delayed', 'wait', 'prioritized'] as const) : (['delayed'] as const);
   // Ids first, then changes: moving jobs while paging through a state list would skip some.
-  const ids: string[] = [];
+  const listed: { id: string; state: (typeof states)[number] }[] = [];
   for (const state of states) {
-    for await (const id of jobIdsIn(queue, state)) if (runOfJobId(id) === run) ids.push(id);
+    for await (const id of jobIdsIn(queue, state)) if (runOfJobId(id) === run) listed.push({ id, state });
   }
   let moved = 0;
-  for (let start = 0; start < ids.length; start += RESCHEDULE_BATCH) {
+  for (let start = 0; start < listed.length; start += RESCHEDULE_BATCH) {
     const results = await Promise.all(
-      ids.slice(start, start + RESCHEDULE_BATCH).map((id) => moveJob(queue, id, later, scheduledAt, nowMs)),
+      listed
+        .slice(start, start + RESCHEDULE_BATCH)
+        .map(({ id, state }) => moveJob(queue, id, state, later, scheduledAt, nowMs)),
     );
     moved += results.filter(Boolean).length;
   }
   return moved;
 }
 
+/**
+ * Moves one job from the state it was listed in. If it has left that state since (a worker took
+ * it, it finished), BullMQ refuses the change and the job is left as it is.
+ */
 async function moveJob(
   queue: Queue,
   id: string,
+  state: 'delayed' | 'wait' | 'prioritized',
   later: boolean,
   scheduledAt: number,
   nowMs: () => number,
 ): Promise<boolean> {
   const job = (await queue.getJob(id)) as Job<RowJobData> | undefined;
   if (!job) return false;
-  const state = await job.getState();
   try {
     if (state === 'delayed') {
       if (later) await job.changeDelay(Math.max(0, scheduledAt - nowMs()));
       else await job.promote();
       return true;
     }
-    if (later && (state === 'waiting' || state === 'prioritized')) {
+    // Listed waiting (or prioritized), which happens only for a later schedule.
+    if (later) {
       // 0 when a worker has just taken it: then it runs now, as it would have.
       if ((await queue.remove(id)) !== 1) return false;
       await queue.add('row', job.data, {
