@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
 import { test } from 'node:test';
-import { main } from '../src/cli/main.js';
+import { runCli } from './helpers/cli.js';
 
 // Every command's `--help` and usage errors, through the CLI entry; none of these reaches Redis.
 
@@ -18,25 +17,7 @@ const COMMANDS = [
   'demo',
 ];
 
-async function run(argv: readonly string[]) {
-  let stdout = '';
-  let stderr = '';
-  const sink = (append: (text: string) => void) =>
-    new Writable({
-      write: (chunk: Buffer, _encoding, callback) => {
-        append(chunk.toString());
-        callback();
-      },
-    });
-  const code = await main(argv, {
-    stdout: sink((text) => (stdout += text)),
-    stderr: sink((text) => (stderr += text)),
-    env: {},
-    cwd: process.cwd(),
-    signal: AbortSignal.abort(),
-  });
-  return { code, stdout, stderr };
-}
+const run = (argv: readonly string[]) => runCli(argv, {}, process.cwd(), AbortSignal.abort());
 
 test('-h and --help print the command help to stdout and exit 0', async () => {
   for (const command of COMMANDS) {

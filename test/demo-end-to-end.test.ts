@@ -2,11 +2,10 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { after, before, test } from 'node:test';
-import { main } from '../src/cli/main.js';
 import { answersPing, obtainRedis, RedisServerMissingError } from '../src/demo/local-redis.js';
 import { freePort, startPrivateRedis, type PrivateRedis } from './helpers/redis.js';
+import { runCli } from './helpers/cli.js';
 
 let redis: PrivateRedis;
 let dir: string;
@@ -19,25 +18,8 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function demo(env: Record<string, string>) {
-  let stdout = '';
-  let stderr = '';
-  const sink = (append: (text: string) => void) =>
-    new Writable({
-      write(chunk: Buffer, _encoding, callback) {
-        append(chunk.toString());
-        callback();
-      },
-    });
-  const code = await main(['demo'], {
-    stdout: sink((text) => (stdout += text)),
-    stderr: sink((text) => (stderr += text)),
-    env: { TTS_OUT_DIR: join(dir, 'out'), ...env },
-    cwd: dir,
-    signal: new AbortController().signal,
-  });
-  return { code, stdout, stderr };
-}
+const demo = (env: Record<string, string>) =>
+  runCli(['demo'], { TTS_OUT_DIR: join(dir, 'out'), ...env }, dir);
 
 async function assertRunWritten(): Promise<void> {
   const runDir = join(dir, 'out', 'demo');

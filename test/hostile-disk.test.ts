@@ -11,7 +11,7 @@ import { writeFileAtomic } from '../src/output/run-files.js';
 import { ROWS_QUEUE, rowJobId } from '../src/queue/keys.js';
 import type { RowJobData } from '../src/queue/row-job.js';
 import { startSimulator, type RunningSimulator } from '../src/simulator/server.js';
-import { runCli } from './helpers/hostile-cli.js';
+import { runCli } from './helpers/cli.js';
 import { addRowsWithAttempts, listTree, outcomesById } from './helpers/hostile-files.js';
 import { until } from './helpers/processes.js';
 import { startPrivateRedis, uniquePrefix, type PrivateRedis } from './helpers/redis.js';

@@ -4,7 +4,7 @@ import { after, before, test } from 'node:test';
 import { startDashboard } from '../src/dashboard/server.js';
 import { UsageError } from '../src/errors.js';
 import { loadSettings } from '../src/settings.js';
-import { runCli } from './helpers/hostile-cli.js';
+import { runCli } from './helpers/cli.js';
 import { startPrivateRedis, uniquePrefix, type PrivateRedis } from './helpers/redis.js';
 
 let redis: PrivateRedis;

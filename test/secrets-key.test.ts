@@ -8,7 +8,7 @@ import { startDashboard } from '../src/dashboard/server.js';
 import { globalKeys } from '../src/queue/keys.js';
 import { loadSettings } from '../src/settings.js';
 import { startSimulator, type RunningSimulator } from '../src/simulator/server.js';
-import { runCli } from './helpers/hostile-cli.js';
+import { runCli } from './helpers/cli.js';
 import { listTree } from './helpers/hostile-files.js';
 import { dumpRedis } from './helpers/hostile-redis-scan.js';
 import { finishedManifest, spawnWorker, until, type SpawnedWorker } from './helpers/processes.js';

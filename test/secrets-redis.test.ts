@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { startSimulator, type RunningSimulator } from '../src/simulator/server.js';
-import { runCli } from './helpers/hostile-cli.js';
+import { runCli } from './helpers/cli.js';
 import { dumpRedis } from './helpers/hostile-redis-scan.js';
 import { finishedManifest, until } from './helpers/processes.js';
 import { startPrivateRedis, uniquePrefix, type PrivateRedis } from './helpers/redis.js';

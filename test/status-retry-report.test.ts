@@ -2,16 +2,15 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { after, before, test } from 'node:test';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { main } from '../src/cli/main.js';
 import { globalKeys, ROWS_QUEUE, runKeys } from '../src/queue/keys.js';
 import { startSimulator, type RunningSimulator } from '../src/simulator/server.js';
 import { startPrivateRedis, uniquePrefix, type PrivateRedis } from './helpers/redis.js';
 import { addRows, type FixtureRow } from './helpers/rows.js';
 import { settled, startTestWorker } from './helpers/worker.js';
+import { runCli } from './helpers/cli.js';
 
 let redis: PrivateRedis;
 let outRoot: string;
@@ -26,25 +25,7 @@ after(async () => {
   await rm(outRoot, { recursive: true, force: true });
 });
 
-async function cli(env: Record<string, string>, ...argv: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const sink = (append: (text: string) => void) =>
-    new Writable({
-      write(chunk: Buffer, _encoding, callback) {
-        append(chunk.toString());
-        callback();
-      },
-    });
-  const code = await main(argv, {
-    stdout: sink((text) => (stdout += text)),
-    stderr: sink((text) => (stderr += text)),
-    env,
-    cwd: outRoot,
-    signal: new AbortController().signal,
-  });
-  return { code, stdout, stderr };
-}
+const cli = (env: Record<string, string>, ...argv: string[]) => runCli(argv, env, outRoot);
 
 async function sim(strictVoices: boolean) {
   const running = await startSimulator({ port: 0, latencyScale: 0.002, seed: 3, strictVoices });

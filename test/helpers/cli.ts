@@ -4,11 +4,15 @@ import { collector } from '../fixtures/scripts/enqueue-harness.js';
 /** What one in-process `tts-batch ...` printed and returned. */
 export type CliOutcome = { readonly code: number; readonly stdout: string; readonly stderr: string };
 
-/** Runs `tts-batch <args>` in this process with `env` only (no ambient settings), in `cwd`. */
+/**
+ * Runs `tts-batch <args>` in this process with `env` only (no ambient settings), in `cwd`.
+ * `signal` is the command's stop signal (an aborted one makes sure nothing long runs).
+ */
 export async function runCli(
   args: readonly string[],
   env: Readonly<Record<string, string>>,
   cwd = process.cwd(),
+  signal = new AbortController().signal,
 ): Promise<CliOutcome> {
   const stdout = collector();
   const stderr = collector();
@@ -17,7 +21,7 @@ export async function runCli(
     stderr: stderr.stream,
     env,
     cwd,
-    signal: new AbortController().signal,
+    signal,
   });
   return { code, stdout: stdout.text(), stderr: stderr.text() };
 }
