@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { Redis } from 'ioredis';
+import { test } from 'node:test';
+import type { Redis } from 'ioredis';
 import { globalKeys } from '../src/queue/keys.js';
 import type { ModelSlug } from '../src/segmind/models.js';
 import {
@@ -10,18 +10,9 @@ import {
   updated,
   type Moments,
 } from '../src/worker/latency-stats.js';
-import { startPrivateRedis, uniquePrefix, type PrivateRedis } from './helpers/redis.js';
+import { uniquePrefix, usePrivateRedisClients } from './helpers/redis.js';
 
-let redis: PrivateRedis;
-const connections: Redis[] = [];
-before(async () => {
-  redis = await startPrivateRedis();
-  for (let i = 0; i < 8; i += 1) connections.push(new Redis(redis.url));
-});
-after(async () => {
-  for (const connection of connections) connection.disconnect();
-  await redis.stop();
-});
+const connections = usePrivateRedisClients(8);
 
 const MODEL: ModelSlug = 'gemini-2.5-flash-tts';
 

@@ -1,22 +1,12 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { Redis } from 'ioredis';
+import { test } from 'node:test';
 import type { ManifestEntry } from '../src/output/manifest-entry.js';
 import { manifestEntryFixture } from './helpers/manifest-entry.js';
 import { runKeys } from '../src/queue/keys.js';
 import { recordOutcome } from '../src/queue/run-outcomes.js';
-import { startPrivateRedis, uniquePrefix, type PrivateRedis } from './helpers/redis.js';
+import { uniquePrefix, usePrivateRedisClients } from './helpers/redis.js';
 
-let redis: PrivateRedis;
-const connections: Redis[] = [];
-before(async () => {
-  redis = await startPrivateRedis();
-  for (let i = 0; i < 8; i += 1) connections.push(new Redis(redis.url));
-});
-after(async () => {
-  for (const connection of connections) connection.disconnect();
-  await redis.stop();
-});
+const connections = usePrivateRedisClients(8);
 
 const entry = (id: string, hash: string): ManifestEntry => manifestEntryFixture({ id, content_hash: hash });
 

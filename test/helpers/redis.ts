@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
 import { Redis } from 'ioredis';
 import { freePort } from '../../src/demo/local-redis.js';
 
@@ -98,4 +99,22 @@ export async function startPrivateRedis(options: PrivateRedisOptions = {}): Prom
 /** A key prefix unique to one test, so tests never see each other's queues. */
 export function uniquePrefix(label = 't'): string {
   return `${label}${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
+}
+
+/**
+ * For a test file whose tests play several workers at once: `count` connections to a private
+ * redis-server, opened before the file's tests and closed, with the server, after them.
+ */
+export function usePrivateRedisClients(count: number): readonly Redis[] {
+  const clients: Redis[] = [];
+  let server: PrivateRedis | undefined;
+  before(async () => {
+    server = await startPrivateRedis();
+    for (let i = 0; i < count; i += 1) clients.push(new Redis(server.url));
+  });
+  after(async () => {
+    for (const client of clients) client.disconnect();
+    await server?.stop();
+  });
+  return clients;
 }
