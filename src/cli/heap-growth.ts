@@ -10,8 +10,8 @@ export const ENQUEUE_HEAP_GROWING_PERCENT = 100;
  * Enqueue allocates fast (records, job payloads, BullMQ's command buffers) and keeps little: about
  * 40 MB live after a full collection, whatever the script's size. Left alone, V8 let the old
  * generation reach ~4x that before compacting, so a 1,000,000-row enqueue peaked at 300-315 MB of
- * RSS holding 40 MB. With the factor capped at 2, 200,000 rows peaked at ~205 MB instead of
- * ~270 MB, for ~7% more CPU (measured with /usr/bin/time, two runs each). V8 reads the flag at
+ * RSS holding 40 MB. With the factor capped at 2, 200,000 rows peaked at 203-208 MB instead of
+ * 266-280 MB, for ~8% more CPU (measured with /usr/bin/time, two runs each). V8 reads the flag at
  * every collection, so setting it at run time takes effect; the benchmark's peak-RSS figure
  * would show it if a Node upgrade stopped honouring it. Only the enqueue command calls this.
  */

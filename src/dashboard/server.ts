@@ -72,23 +72,20 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
   if (settings.dashboardUser !== undefined && settings.dashboardPassword !== undefined) {
     app.use(basicAuth(settings.dashboardUser, settings.dashboardPassword));
   }
+  // What both the runs page and /metrics show: every run's progress and the queue's state.
+  const readSnapshot = () =>
+    Promise.all([readProgress({ queue, redis, prefix }), readQueueState(queue, redis, prefix)]);
   app.get(
     '/',
     handle(async (_request, response) => {
-      const [runs, state] = await Promise.all([
-        readProgress({ queue, redis, prefix }),
-        readQueueState(queue, redis, prefix),
-      ]);
+      const [runs, state] = await readSnapshot();
       response.type('html').send(renderRunsPage(runs, state, ROWS_QUEUE));
     }),
   );
   app.get(
     '/metrics',
     handle(async (_request, response) => {
-      const [runs, state] = await Promise.all([
-        readProgress({ queue, redis, prefix }),
-        readQueueState(queue, redis, prefix),
-      ]);
+      const [runs, state] = await readSnapshot();
       metrics.update(runs, state);
       response.type(metrics.registry.contentType).send(await metrics.registry.metrics());
     }),
