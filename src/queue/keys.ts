@@ -12,8 +12,15 @@ export function runKeys(prefix: string, run: string) {
     meta: base,
     /** Hash: row id -> JSON RowRecord, the latest enqueued version of every script row. */
     rows: `${base}:rows`,
-    /** Hash: row id -> JSON manifest entry of the row's final outcome (completed or failed). */
+    /**
+     * Hash: row id -> the row's recorded outcome (see row-outcome-codec.ts), only for the row's
+     * current content. The run is finished when it has as many fields as `rows`.
+     */
     outcomes: `${base}:outcomes`,
+    /** Hash: row id -> JSON RowProgress of the row's current content (the step machine's state). */
+    progress: `${base}:progress`,
+    /** String with PX: the token of the one enqueue of this run under way. */
+    enqueueLock: `${base}:enqueue-lock`,
     /** Hash of counters: calls, submits, cost_micro_usd, audio_ms, ... */
     stats: `${base}:stats`,
   } as const;

@@ -1,79 +1,151 @@
 import type { Redis } from 'ioredis';
-import type { ManifestEntry } from '../output/manifest-entry.js';
+import { luaScript, runScript } from '../redis/scripts.js';
 import { runKeys } from './keys.js';
+import { decodeRowOutcome, encodeRowOutcome, type RowOutcome } from './row-outcome-codec.js';
 
 /**
- * Records a row's outcome only if the row is still enqueued with the same content (an edited
- * and re-enqueued row makes the old job's outcome stale), and says whether the run is complete
- * after it. The check and the write are one atomic step, so when several workers record the last
- * rows at once exactly one of them sees the run complete. A row recorded again later (a retry
- * after a failure that struck after the first record) sees it complete too and writes the final
- * manifests again, which they then need.
+ * What recording an outcome did:
+ * - `recorded`: first outcome for this content: counted in the run's stats; the caller appends
+ *   the manifest line and then calls `markLined`;
+ * - `duplicate`: this content already has an outcome (a re-run of the finish step, or a second
+ *   worker after a lost lock): nothing counted; `lined` says whether its manifest line is written;
+ * - `stale`: the row was enqueued again with other content since: the outcome is not the row's;
+ * - `forgotten`: Redis no longer knows the row (restarted empty, flushed): nothing recorded.
  */
-const RECORD_OUTCOME_LUA = `
+export type RecordResult = 'recorded' | 'duplicate' | 'stale' | 'forgotten';
+
+export type Recorded = {
+  readonly result: RecordResult;
+  /** Every row of the run has an outcome for its current content (O(1): two HLENs). */
+  readonly finished: boolean;
+  /** For `duplicate`: the outcome's manifest line was appended; else when it was recorded (ms). */
+  readonly lined: boolean;
+  readonly recordedAtMs: number;
+};
+
+/** What a recorded outcome adds to the run's counters. */
+export type OutcomeStats = { readonly audioMs: number; readonly costUsd: number };
+
+// KEYS: rows, outcomes, progress, stats. ARGV: id, content hash, encoded outcome, status, audio
+// ms, cost, now. A completed outcome replaces a failed one of the same content (a second worker
+// saved the audio after all); the row's progress goes with completion (its submits are in the outcome).
+const RECORD = luaScript(
+  'ttsRecordOutcome',
+  4,
+  `
 local current = redis.call('HGET', KEYS[1], ARGV[1])
-if current ~= ARGV[2] then return {0, 0} end
-redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])
-if redis.call('HLEN', KEYS[2]) < redis.call('HLEN', KEYS[1]) then return {1, 0} end
-local cursor = '0'
-repeat
-  local page = redis.call('HSCAN', KEYS[1], cursor, 'COUNT', 1000)
-  cursor = page[1]
-  local fields = page[2]
-  for i = 1, #fields, 2 do
-    local outcome = redis.call('HGET', KEYS[2], fields[i])
-    if not outcome then return {1, 0} end
-    local ok, decoded = pcall(cjson.decode, outcome)
-    if not ok or decoded['content_hash'] ~= fields[i + 1] then return {1, 0} end
+if not current then return {'forgotten', 0, 0, 0} end
+if current ~= ARGV[2] then return {'stale', 0, 0, 0} end
+local function finished()
+  if redis.call('HLEN', KEYS[2]) >= redis.call('HLEN', KEYS[1]) then return 1 end
+  return 0
+end
+local previous = redis.call('HGET', KEYS[2], ARGV[1])
+local replacing = nil
+if previous then
+  local ok, old = pcall(cjson.decode, previous)
+  if ok and old['h'] == ARGV[2] then
+    if old['s'] == 'c' or ARGV[4] == 'failed' then
+      return {'duplicate', finished(), old['j'] == 1 and 1 or 0, tonumber(old['t']) or 0}
+    end
+    replacing = old
   end
-until cursor == '0'
-return {1, 1}
-`;
+end
+local outcome = cjson.decode(ARGV[3])
+outcome['t'] = tonumber(ARGV[7])
+redis.call('HSET', KEYS[2], ARGV[1], cjson.encode(outcome))
+if ARGV[4] == 'completed' then redis.call('HDEL', KEYS[3], ARGV[1]) end
+if replacing then redis.call('HINCRBY', KEYS[4], 'failed', -1) end
+redis.call('HINCRBY', KEYS[4], ARGV[4], 1)
+if tonumber(ARGV[5]) > 0 then redis.call('HINCRBY', KEYS[4], 'audio_ms', ARGV[5]) end
+if tonumber(ARGV[6]) > 0 then redis.call('HINCRBYFLOAT', KEYS[4], 'cost_usd', ARGV[6]) end
+return {'recorded', finished(), 0, tonumber(ARGV[7])}
+`,
+);
 
-export type RecordOutcomeResult = { readonly recorded: boolean; readonly finished: boolean };
-
-export async function recordOutcome(
+/**
+ * Records a row's outcome once per content version, counts it in the run's stats on that first
+ * record only, and says whether the run is complete. Atomic: when several workers record the
+ * last rows at once, exactly one of them gets `recorded` with `finished`.
+ */
+export async function recordRowOutcome(
   redis: Redis,
   prefix: string,
   run: string,
-  entry: ManifestEntry,
-): Promise<RecordOutcomeResult> {
+  id: string,
+  outcome: RowOutcome,
+  stats: OutcomeStats,
+  nowMs: number,
+): Promise<Recorded> {
   const keys = runKeys(prefix, run);
-  const [recorded, finished] = (await redis.eval(
-    RECORD_OUTCOME_LUA,
-    2,
-    keys.rows,
-    keys.outcomes,
-    entry.id,
-    entry.content_hash,
-    JSON.stringify(entry),
-  )) as [number, number];
-  return { recorded: recorded === 1, finished: finished === 1 };
+  const [result, finished, lined, at] = (await runScript(
+    redis,
+    RECORD,
+    [keys.rows, keys.outcomes, keys.progress, keys.stats],
+    [
+      id,
+      outcome.contentHash,
+      encodeRowOutcome(outcome),
+      outcome.status,
+      Math.round(stats.audioMs),
+      stats.costUsd,
+      nowMs,
+    ],
+  )) as [RecordResult, number, number, number];
+  return { result, finished: finished === 1, lined: lined === 1, recordedAtMs: at };
 }
 
-/** Every recorded outcome of a run (scanned, so a large run does not block Redis). */
-export async function readOutcomes(redis: Redis, prefix: string, run: string): Promise<ManifestEntry[]> {
-  const entries: ManifestEntry[] = [];
-  const stream = redis.hscanStream(runKeys(prefix, run).outcomes, { count: 1000 });
-  for await (const page of stream as AsyncIterable<string[]>) {
-    for (let i = 1; i < page.length; i += 2) entries.push(JSON.parse(page[i] ?? '{}') as ManifestEntry);
-  }
-  return entries;
-}
+const MARK_LINED = luaScript(
+  'ttsMarkLined',
+  1,
+  `
+local stored = redis.call('HGET', KEYS[1], ARGV[1])
+if not stored then return 0 end
+local outcome = cjson.decode(stored)
+if outcome['h'] ~= ARGV[2] then return 0 end
+outcome['j'] = 1
+redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(outcome))
+return 1
+`,
+);
 
-/** Adds to the run's counters (calls, submits, cost, audio seconds...). */
-export async function addRunStats(
+/** Notes that the outcome's manifest.jsonl line is written, so no re-run of the finish step writes it again. */
+export async function markLined(
   redis: Redis,
   prefix: string,
   run: string,
-  counts: Readonly<Record<string, number>>,
+  id: string,
+  contentHash: string,
 ): Promise<void> {
-  const key = runKeys(prefix, run).stats;
-  const pipeline = redis.pipeline();
-  for (const [field, value] of Object.entries(counts)) {
-    if (value === 0) continue;
-    if (Number.isInteger(value)) pipeline.hincrby(key, field, value);
-    else pipeline.hincrbyfloat(key, field, value);
+  await runScript(redis, MARK_LINED, [runKeys(prefix, run).outcomes], [id, contentHash]);
+}
+
+/** The recorded outcomes of `ids` (undefined where there is none), in one round trip. */
+export async function readRowOutcomes(
+  redis: Redis,
+  prefix: string,
+  run: string,
+  ids: readonly string[],
+): Promise<(RowOutcome | undefined)[]> {
+  if (ids.length === 0) return [];
+  const stored = await redis.hmget(runKeys(prefix, run).outcomes, ...ids);
+  return stored.map((json) => decodeRowOutcome(json));
+}
+
+/** Every recorded outcome of a run, page by page (HSCAN: a large run does not block Redis). */
+export async function* scanRowOutcomes(
+  redis: Redis,
+  prefix: string,
+  run: string,
+  pageSize = 1000,
+): AsyncGenerator<readonly (readonly [string, RowOutcome])[]> {
+  const stream = redis.hscanStream(runKeys(prefix, run).outcomes, { count: pageSize });
+  for await (const page of stream as AsyncIterable<string[]>) {
+    const entries: (readonly [string, RowOutcome])[] = [];
+    for (let i = 0; i + 1 < page.length; i += 2) {
+      const outcome = decodeRowOutcome(page[i + 1]);
+      if (outcome) entries.push([page[i] ?? '', outcome]);
+    }
+    yield entries;
   }
-  await pipeline.exec();
 }

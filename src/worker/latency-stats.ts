@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { globalKeys } from '../queue/keys.js';
+import { luaScript, runScript } from '../redis/scripts.js';
 import { MODELS, type ModelSlug } from '../segmind/models.js';
 import { SECOND } from '../time.js';
 import type { LatencyEstimate } from './poll-schedule.js';
@@ -33,7 +34,7 @@ export function lengthBucket(chars: number): number {
 export type Moments = { readonly mean: number; readonly variance: number; readonly count: number };
 
 /**
- * One observation's update of the moments: the reference of the math that OBSERVE_LUA does in
+ * One observation's update of the moments: the reference of the math that OBSERVE_SCRIPT does in
  * Redis (the test checks that they agree).
  */
 export function updated(moments: Moments, ratio: number): Moments {
@@ -56,7 +57,10 @@ export function updated(moments: Moments, ratio: number): Moments {
  * variance, then the mean, variance and count fields of each scope. Numbers are written with
  * 17 significant digits, which a double survives exactly.
  */
-const OBSERVE_LUA = `
+const OBSERVE_SCRIPT = luaScript(
+  'ttsObserveLatency',
+  1,
+  `
 local ratio = tonumber(ARGV[1])
 local alpha = tonumber(ARGV[2])
 local priorVariance = tonumber(ARGV[3])
@@ -81,7 +85,8 @@ for first = 4, #ARGV, 3 do
 end
 redis.call('HSET', KEYS[1], unpack(writes))
 return 1
-`;
+`,
+);
 
 /**
  * Latency the fleet has observed, by model and by text-length bucket, kept in Redis so that
@@ -124,16 +129,13 @@ export function makeLatencyStats(redis: Redis, prefix: string): LatencyStats {
       const ratio = Math.log(latencyMs / priorMedianMs(model, chars));
       if (!Number.isFinite(ratio)) return;
       const bucketScope = `${model}:len${lengthBucket(chars)}`;
-      await redis.eval(
-        OBSERVE_LUA,
-        1,
-        key,
+      await runScript(redis, OBSERVE_SCRIPT, [key], [
         ratio,
         ALPHA,
         PRIOR_SIGMA ** 2,
         ...fields(model),
         ...fields(bucketScope),
-      );
+      ]);
     },
   };
 }

@@ -1,6 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import { globalKeys } from '../queue/keys.js';
+import { luaScript, runScript } from '../redis/scripts.js';
 import { MINUTE } from '../time.js';
 
 /**
@@ -22,7 +23,10 @@ export type RequestBudget = {
 };
 
 // Reserves the next free slot (never earlier than a 429 hold) and returns how long to wait for it.
-const ACQUIRE_LUA = `
+const ACQUIRE_SCRIPT = luaScript(
+  'ttsAcquireSlot',
+  2,
+  `
 local now = redis.call('TIME')
 local nowMs = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
 local holdUntil = tonumber(redis.call('GET', KEYS[2]) or '0')
@@ -30,16 +34,21 @@ local intervalMs = tonumber(ARGV[1])
 local slot = math.max(tonumber(redis.call('GET', KEYS[1]) or '0'), nowMs, holdUntil)
 redis.call('SET', KEYS[1], slot + intervalMs, 'PX', slot + intervalMs - nowMs + 1000)
 return slot - nowMs
-`;
+`,
+);
 
-const BACK_OFF_LUA = `
+const BACK_OFF_SCRIPT = luaScript(
+  'ttsBackOff',
+  1,
+  `
 local now = redis.call('TIME')
 local nowMs = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
 local untilMs = nowMs + tonumber(ARGV[1])
 local current = tonumber(redis.call('GET', KEYS[1]) or '0')
 if untilMs > current then redis.call('SET', KEYS[1], untilMs, 'PX', tonumber(ARGV[1])) end
 return untilMs
-`;
+`,
+);
 
 export type RequestBudgetOptions = {
   readonly redis: Redis;
@@ -62,7 +71,7 @@ export function makeRequestBudget(options: RequestBudgetOptions): RequestBudget 
       for (;;) {
         signal?.throwIfAborted();
         const waitMs = Number(
-          await options.redis.eval(ACQUIRE_LUA, 2, keys.budget, keys.backoffUntil, intervalMs),
+          await runScript(options.redis, ACQUIRE_SCRIPT, [keys.budget, keys.backoffUntil], [intervalMs]),
         );
         if (waitMs > 0) await delay(waitMs, undefined, { signal });
         // A 429 may have put the fleet on hold while this call waited for its slot.
@@ -71,7 +80,7 @@ export function makeRequestBudget(options: RequestBudgetOptions): RequestBudget 
       }
     },
     async backOff(waitMs) {
-      if (waitMs > 0) await options.redis.eval(BACK_OFF_LUA, 1, keys.backoffUntil, Math.ceil(waitMs));
+      if (waitMs > 0) await runScript(options.redis, BACK_OFF_SCRIPT, [keys.backoffUntil], [Math.ceil(waitMs)]);
     },
   };
 }
