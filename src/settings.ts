@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { parseEnv } from 'node:util';
 import { ConfigError } from './errors.js';
 import { isModelSlug, MODELS, type ModelSlug } from './segmind/models.js';
-import { SECOND } from './time.js';
+import { MINUTE, SECOND } from './time.js';
 
 /** How the worker spaces its status polls. `adaptive` is the default; the others are for comparison. */
 export const POLL_SCHEDULES = ['adaptive', 'fixed', 'exponential'] as const;
@@ -39,6 +39,16 @@ export type Settings = {
   readonly shutdownGraceMs: number;
   /** BullMQ job lock: a killed worker's rows go back to the queue after about this long. */
   readonly lockDurationMs: number;
+  /** A request without a result this long after its submit is resubmitted once, then its row fails (`TTS_ROW_DEADLINE_MS`). */
+  readonly rowDeadlineMs: number;
+  /** Transient failures (5xx, network, disk) in a row before a row fails (`TTS_ROW_TRANSIENT_FAILURES`). */
+  readonly rowTransientFailures: number;
+  /** Consecutive answers of an undocumented shape, fleet-wide, before the fleet halts (`TTS_MAX_PROTOCOL_ERRORS`). */
+  readonly maxProtocolErrors: number;
+  /** Retries of one API call in place (429, 5xx, network) before the row sees the failure (`TTS_HTTP_RETRIES`). */
+  readonly httpRetries: number;
+  /** Accept a Redis whose maxmemory-policy may evict the run's keys (`TTS_ALLOW_EVICTION=1`). */
+  readonly allowEviction: boolean;
   /** Whether `REDIS_URL` was given (the demo starts its own Redis only when it was not). */
   readonly redisUrlConfigured: boolean;
   /** `host:port` the demo tries before starting a redis-server of its own (`TTS_DEMO_REDIS_PROBE`). */
@@ -66,6 +76,10 @@ export const DEFAULT_SETTINGS = {
   maxChars: 5000,
   shutdownGraceMs: 10 * SECOND,
   lockDurationMs: 30 * SECOND,
+  rowDeadlineMs: 20 * MINUTE,
+  rowTransientFailures: 5,
+  maxProtocolErrors: 3,
+  httpRetries: 4,
   demoRedisProbe: '127.0.0.1:6379',
   dashboardHost: '127.0.0.1',
   dashboardPort: 3000,
@@ -171,6 +185,11 @@ export function loadSettings(env: Env = process.env): Settings {
     pricesUsd: parsePrices(env),
     shutdownGraceMs: integer(env, 'TTS_SHUTDOWN_GRACE_MS', DEFAULT_SETTINGS.shutdownGraceMs, 0),
     lockDurationMs: integer(env, 'TTS_LOCK_DURATION_MS', DEFAULT_SETTINGS.lockDurationMs, 1000),
+    rowDeadlineMs: integer(env, 'TTS_ROW_DEADLINE_MS', DEFAULT_SETTINGS.rowDeadlineMs, 1000),
+    rowTransientFailures: integer(env, 'TTS_ROW_TRANSIENT_FAILURES', DEFAULT_SETTINGS.rowTransientFailures, 0),
+    maxProtocolErrors: integer(env, 'TTS_MAX_PROTOCOL_ERRORS', DEFAULT_SETTINGS.maxProtocolErrors, 1),
+    httpRetries: integer(env, 'TTS_HTTP_RETRIES', DEFAULT_SETTINGS.httpRetries, 0),
+    allowEviction: ['1', 'true', 'yes'].includes(text(env, 'TTS_ALLOW_EVICTION')?.toLowerCase() ?? ''),
     redisUrlConfigured: text(env, 'REDIS_URL') !== undefined,
     demoRedisProbe: text(env, 'TTS_DEMO_REDIS_PROBE') ?? DEFAULT_SETTINGS.demoRedisProbe,
     dashboardHost: text(env, 'TTS_DASHBOARD_HOST') ?? DEFAULT_SETTINGS.dashboardHost,

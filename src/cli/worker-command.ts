@@ -2,6 +2,7 @@ import { ConfigError, UsageError } from '../errors.js';
 import { makeLogger } from '../log.js';
 import { loadSettings } from '../settings.js';
 import { makeRowWorker } from '../worker/make-worker.js';
+import { preflightRedis } from '../worker/preflight.js';
 import { defineCommand } from './command-args.js';
 
 const HELP = `Usage: tts-batch worker [--concurrency N]
@@ -38,6 +39,7 @@ export const runWorkerCommand = defineCommand(HELP, { options: OPTIONS }, async 
     }
   }
   const logger = makeLogger({ level: settings.logLevel, secrets: [settings.segmindApiKey] });
+  await preflightRedis(settings, logger);
   const rowWorker = makeRowWorker({
     settings,
     logger,

@@ -38,6 +38,8 @@ export function globalKeys(prefix: string) {
     latency: `${prefix}:api:latency`,
     /** String: the next free request slot (ms since epoch) of the fleet's GCRA request budget. */
     budget: `${prefix}:api:budget`,
+    /** Counter (30 min TTL): consecutive protocol errors of the API, fleet-wide; the fleet halts at a limit. */
+    protocolErrors: `${prefix}:api:protocol-errors`,
     /** String: 'status' once the API was seen not to answer pending requests on the result URL. */
     pollMode: `${prefix}:api:poll-mode`,
   } as const;

@@ -2,6 +2,8 @@ import type { Job } from 'bullmq';
 import pLimit from 'p-limit';
 import { runKeys } from '../queue/keys.js';
 import type { RowJobData } from '../queue/row-job.js';
+import { makeProgressStore, prepareRetry } from '../queue/row-progress.js';
+import { readRowOutcomes } from '../queue/run-outcomes.js';
 import type { QueueSession } from '../queue/queue-session.js';
 import { failedJobIds } from './run-jobs.js';
 
@@ -19,35 +21,30 @@ export type RetryResult = {
 type RowRetry = 'retried' | 'stale' | 'gone';
 
 /**
- * Sends a run's failed rows back to the queue. Each row's failed outcome is deleted first, so
- * that the run is unfinished again and the worker that records its last row rewrites the
- * manifest. BullMQ's attempt counters are kept: the next attempt is counted in `attempts`.
+ * Sends a run's failed rows back to the queue for a new attempt. Each row's failed outcome is
+ * deleted first, so that the run is unfinished again and the worker that records its last row
+ * rewrites the manifest. A row whose inference failed, or that gave up, submits anew (a new,
+ * counted submit; its earlier submits stay counted); one that failed with its request alive
+ * (the download, the disk) resumes that request. The submission limits count from the retry on.
  *
- * Rows are retried RETRY_CONCURRENCY at a time. That adds no race between them: a task writes
- * only its own job and its own row's outcomes field, and a row has at most one non-stale failed
- * job (the job id holds the content hash, and only the job whose hash is the row's current one
- * gets past the stale check; older versions' jobs only read), while `HINCRBY stats failed -1`
- * and `job.retry` (a Lua script) are atomic. Counts come from each task's result, not from a
- * shared counter. On the first error no further row starts; rows already started finish, then
- * the error is thrown (as the sequential loop stopped at the failing row).
+ * Rows are retried RETRY_CONCURRENCY at a time: a task writes only its own row's fields and
+ * job. On the first error no further row starts; rows already started finish, then the error is
+ * thrown.
  */
 export async function retryFailedRows(session: QueueSession, run: string): Promise<RetryResult> {
   const { queue, redis, prefix } = session;
   const keys = runKeys(prefix, run);
+  const store = makeProgressStore(redis, prefix, run);
 
-  async function retryRow(id: string): Promise<RowRetry> {
-    const job = (await queue.getJob(id)) as Job<RowJobData> | undefined;
+  async function retryRow(jobId: string): Promise<RowRetry> {
+    const job = (await queue.getJob(jobId)) as Job<RowJobData> | undefined;
     if (!job) return 'gone';
-    const current = await redis.hget(keys.rows, job.data.id);
-    if (current !== job.data.contentHash) return 'stale';
-    const outcome = await redis.hget(keys.outcomes, job.data.id);
-    if (outcome !== null) {
-      const parsed = JSON.parse(outcome) as { status?: string; content_hash?: string };
-      if (parsed.status !== 'completed' || parsed.content_hash !== job.data.contentHash) {
-        // The stats count recorded outcomes; this one is about to go.
-        await redis.multi().hdel(keys.outcomes, job.data.id).hincrby(keys.stats, 'failed', -1).exec();
-      }
-    }
+    const { id, contentHash } = job.data;
+    if ((await redis.hget(keys.rows, id)) !== contentHash) return 'stale';
+    const [outcome] = await readRowOutcomes(redis, prefix, run, [id]);
+    if (outcome?.status === 'completed' && outcome.contentHash === contentHash) return 'stale';
+    await prepareRetry(store, id, contentHash, outcome?.submits ?? 0, outcome?.retry ?? 'resubmit');
+    if (outcome) await redis.multi().hdel(keys.outcomes, id).hincrby(keys.stats, 'failed', -1).exec();
     await job.retry('failed');
     return 'retried';
   }

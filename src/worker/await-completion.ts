@@ -5,6 +5,7 @@ import type { SubmittedRequest } from '../queue/row-job.js';
 import type { ResultAnswer, SegmindClient } from '../segmind/client.js';
 import { BadRequestError, NotFoundError, ProtocolError } from '../segmind/errors.js';
 import { HOUR } from '../time.js';
+import { RowDeadlineExceeded } from './row-signals.js';
 import { nextPollDelayMs, type LatencyEstimate, type PollScheduleOptions } from './poll-schedule.js';
 
 export type CompletedResult = Extract<ResultAnswer, { state: 'COMPLETED' }>;
@@ -49,17 +50,25 @@ export type AwaitCompletionInput = {
   readonly modes: PollModeStore;
   readonly now: () => number;
   readonly signal: AbortSignal;
+  /** ms since epoch: no poll after this; the request is given up as late (RowDeadlineExceeded). */
+  readonly deadlineAt: number;
 };
 
 /**
  * Polls one request on the schedule until it completes; throws what the client throws
- * (InferenceFailedError for FAILED, NotFoundError when expired, ...).
+ * (InferenceFailedError for FAILED, NotFoundError when expired, ...), or RowDeadlineExceeded.
  */
 export async function awaitCompletion(input: AwaitCompletionInput): Promise<CompletedResult> {
   const { request, signal } = input;
   for (let polls = 0; ; polls += 1) {
     const elapsedMs = input.now() - request.submittedAt;
-    await delay(nextPollDelayMs(input.schedule, input.estimate, elapsedMs, polls), undefined, { signal });
+    const waitMs = nextPollDelayMs(input.schedule, input.estimate, elapsedMs, polls);
+    if (input.now() + waitMs > input.deadlineAt) {
+      throw new RowDeadlineExceeded(
+        `no result ${Math.round(elapsedMs / 1000)} s after submit (request ${request.requestId})`,
+      );
+    }
+    await delay(waitMs, undefined, { signal });
     const answer = await checkOnce(input);
     if (answer) return answer;
   }

@@ -1,4 +1,5 @@
 import { setMaxListeners } from 'node:events';
+import { setTimeout as delay } from 'node:timers/promises';
 import { DelayedError, Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Logger } from '../log.js';
 import { globalKeys, ROWS_QUEUE } from '../queue/keys.js';
@@ -9,9 +10,13 @@ import type { Settings } from '../settings.js';
 import { makePollModeStore } from './await-completion.js';
 import { makeLatencyStats } from './latency-stats.js';
 import { DEFAULT_POLL_OPTIONS } from './poll-schedule.js';
-import { processRow, type RowContext } from './process-row.js';
+import { processRow } from './process-row.js';
+import { makeProtocolWatch } from './protocol-watch.js';
 import { makeRequestBudget } from './request-budget.js';
-import { HandBack, RowFailed } from './row-signals.js';
+import { makeRunDirs } from './run-dirs.js';
+import { HandBack, LetGo, RowFailed } from './row-signals.js';
+import { DEFAULT_SUBMIT_LIMITS } from './row-steps/next-step.js';
+import type { RowContext } from './row-steps/row-context.js';
 
 export type RowWorkerOptions = {
   readonly settings: Settings;
@@ -27,10 +32,15 @@ export type RowWorker = {
   readonly worker: Worker<RowJobData>;
   /**
    * Stops taking rows and waits for those in flight; after the grace period they are handed
-   * back to the queue with their request ids, so nothing is lost either way.
+   * back to the queue with their request ids, so nothing is lost either way. Resolves within the
+   * grace period plus a few seconds whatever Redis does: rows it could not hand back return to
+   * the queue when their locks expire.
    */
   stop(): Promise<void>;
 };
+
+/** After the grace period, how long handing rows back and closing may take before the worker gives up on Redis. */
+const CLOSE_BOUND_MS = 5_000;
 
 /** A BullMQ worker that turns row jobs into audio, `concurrency` rows at a time. */
 export function makeRowWorker(options: RowWorkerOptions): RowWorker {
@@ -48,6 +58,14 @@ export function makeRowWorker(options: RowWorkerOptions): RowWorker {
   // Every row in flight waits on this one signal (a listener each): more than Node's default 10 is normal.
   setMaxListeners(0, stopping.signal);
   const now = options.now ?? Date.now;
+  const halt = async (reason: string) => {
+    await queue.pause();
+    await redis.hset(globalKeys(prefix).halt, 'reason', reason, 'at', new Date(now()).toISOString());
+    logger.error(
+      { event: 'run_halted', reason },
+      'API refused the account: queue paused. Fix the cause, then run `tts-batch resume`.',
+    );
+  };
 
   const context: RowContext = {
     redis,
@@ -57,39 +75,42 @@ export function makeRowWorker(options: RowWorkerOptions): RowWorker {
     modes: makePollModeStore(redis, prefix),
     schedule: { ...DEFAULT_POLL_OPTIONS, name: settings.pollSchedule, intervalMs: settings.pollIntervalMs },
     pricesUsd: settings.pricesUsd,
+    limits: DEFAULT_SUBMIT_LIMITS,
+    rowDeadlineMs: settings.rowDeadlineMs,
+    maxTransient: settings.rowTransientFailures,
+    protocol: makeProtocolWatch(redis, prefix, settings.maxProtocolErrors, halt),
+    halt,
+    runDir: makeRunDirs(redis, prefix, logger, now),
     logger,
     now,
-    maxAmbiguousSubmits: 2,
-    maxExpiredResubmits: 3,
-    makeClient: (onCall) =>
+    makeClient: (hooks) =>
       makeSegmindClient({
         baseUrl: settings.segmindBaseUrl,
         apiKey: settings.segmindApiKey,
         requestTimeoutMs: settings.requestTimeoutMs,
-        beforeRequest: (call, signal) => (call === 'download' ? Promise.resolve() : budget.acquire(signal)),
+        retry: { maxRetries: settings.httpRetries },
+        beforeRequest: async (call, signal) => {
+          if (call === 'download') return;
+          await budget.acquire(signal);
+          await hooks.beforeSend(call, signal);
+        },
         onRateLimited: (waitMs) => budget.backOff(waitMs),
         onCall: (call) => {
-          if (call !== 'download') onCall();
+          if (call !== 'download') hooks.onCall();
         },
       }),
-    halt: async (reason) => {
-      await queue.pause();
-      await redis.hset(globalKeys(prefix).halt, 'reason', reason, 'at', new Date(now()).toISOString());
-      logger.error(
-        { event: 'run_halted', reason },
-        'API refused the account: queue paused. Fix the cause, then run `tts-batch resume`.',
-      );
-    },
   };
 
   const processor = async (job: Job<RowJobData>, token?: string) => {
     try {
-      await processRow(job, context, stopping.signal);
+      await processRow(job, token ?? '', context, stopping.signal);
     } catch (error) {
       if (error instanceof HandBack) {
         await job.moveToDelayed(now() + error.delayMs, token);
         throw new DelayedError(error.message);
       }
+      // Not this worker's row any more: leave the job to whoever holds it.
+      if (error instanceof LetGo) throw new DelayedError(error.message);
       if (error instanceof RowFailed) throw new UnrecoverableError(error.message);
       throw error;
     }
@@ -102,7 +123,7 @@ export function makeRowWorker(options: RowWorkerOptions): RowWorker {
     concurrency: options.concurrency ?? settings.concurrency,
     lockDuration: lockDurationMs,
     stalledInterval: lockDurationMs,
-    // A stalled row costs nothing to resume (its request id is in the job), so stalls never fail it.
+    // A stalled row costs nothing to resume (its request id is in its progress), so stalls never fail it.
     maxStalledCount: 1000,
   });
   worker.on('error', (error) => logger.warn({ event: 'worker_error', err: error.message }, 'worker error'));
@@ -116,15 +137,26 @@ export function makeRowWorker(options: RowWorkerOptions): RowWorker {
     worker,
     async stop() {
       const closing = worker.close();
+      closing.catch(() => {});
       const timer = setTimeout(
         () => stopping.abort(new Error('shutdown grace period over')),
         settings.shutdownGraceMs,
       );
       try {
-        await closing;
+        const closed = await Promise.race([
+          closing.then(() => true),
+          delay(settings.shutdownGraceMs + CLOSE_BOUND_MS, false, { ref: false }),
+        ]);
+        if (!closed) {
+          logger.error(
+            { event: 'stop_without_redis' },
+            'could not hand rows back (Redis unreachable?): they return to the queue when their locks expire',
+          );
+        }
       } finally {
         clearTimeout(timer);
-        await queue.close();
+        stopping.abort(new Error('stopped'));
+        await Promise.race([queue.close(), delay(1_000, undefined, { ref: false })]).catch(() => {});
         redis.disconnect();
         connection.disconnect();
       }

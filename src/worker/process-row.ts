@@ -1,231 +1,102 @@
-import { access } from 'node:fs/promises';
 import type { Job } from 'bullmq';
-import type { Redis } from 'ioredis';
-import type { Logger } from '../log.js';
-import { pathInRun, writeFileAtomic } from '../output/run-files.js';
-import type { RowJobData, RowProgress, SavedAudio } from '../queue/row-job.js';
+import type { RowJobData } from '../queue/row-job.js';
+import { emptyProgress, makeProgressStore, type RowProgress } from '../queue/row-progress.js';
+import { readRowOutcomes } from '../queue/run-outcomes.js';
 import { runKeys } from '../queue/keys.js';
-import type { SegmindClient } from '../segmind/client.js';
-import { classifyError } from '../segmind/classify.js';
-import { RateLimitedError } from '../segmind/errors.js';
-import type { ModelSlug } from '../segmind/models.js';
-import { awaitCompletion, type PollModeStore } from './await-completion.js';
-import type { LatencyStats } from './latency-stats.js';
-import type { PollScheduleOptions } from './poll-schedule.js';
-import type { RequestBudget } from './request-budget.js';
-import { finishRow, manifestEntry, type OutcomeInput } from './row-outcome.js';
-import { HandBack, RowFailed } from './row-signals.js';
+import { failRow, handleRowError } from './row-error.js';
+import { HandBack, RowSuperseded } from './row-signals.js';
+import { awaitStep, fetchStep } from './row-steps/await-step.js';
+import { nextStep, type Step } from './row-steps/next-step.js';
+import { recordStep } from './row-steps/record-step.js';
+import type { Row, RowContext } from './row-steps/row-context.js';
+import { beginSubmit, submitStep } from './row-steps/submit-step.js';
 
-export type RowContext = {
-  readonly redis: Redis;
-  readonly prefix: string;
-  /** A client for this row: its hooks count the row's calls and spend the fleet's budget. */
-  readonly makeClient: (onCall: () => void) => SegmindClient;
-  readonly budget: RequestBudget;
-  readonly latency: LatencyStats;
-  readonly modes: PollModeStore;
-  readonly schedule: PollScheduleOptions;
-  readonly pricesUsd: Readonly<Record<ModelSlug, number>>;
-  /** Stops the whole run (401, 403, 406, 410): pauses the queue with an operator message. */
-  readonly halt: (reason: string) => Promise<void>;
-  readonly logger: Logger;
-  readonly now: () => number;
-  /** Submissions whose outcome was unknown (reset or timeout after sending) tolerated per row. */
-  readonly maxAmbiguousSubmits: number;
-  /** Resubmissions after an expired result tolerated per row: each one is paid for again. */
-  readonly maxExpiredResubmits: number;
+type StepRun = (row: Row, context: RowContext, step: Step) => Promise<RowProgress | 'done'>;
+
+/** One function per step; each saves what must survive a crash before its side effect. */
+const STEPS: Record<Step['step'], StepRun> = {
+  record: (row, context) => {
+    const saved = row.progress.saved;
+    if (!saved) throw new Error('record step without saved audio');
+    return recordStep(row, context, { status: 'completed', saved });
+  },
+  settle: (row) => row.store.settle(row.data.id, row.progress, '*', 'crash-during-submit'),
+  'give-up': (row, context, step) =>
+    failRow(row, context, step.step === 'give-up' ? step.reason : 'gave up', 'resubmit'),
+  submit: submitStep,
+  await: awaitStep,
+  fetch: fetchStep,
 };
 
-const EMPTY_PROGRESS: RowProgress = { submits: 0, requestIds: [], resubmitReasons: [], calls: 0 };
-
 /**
- * Takes one row from wherever its last worker left it to a saved file and a recorded outcome.
- * Every fact that must survive a crash (a request id, a save) is written to the job before the
- * next step. Throws HandBack (give the row back unchanged) or RowFailed (outcome recorded).
+ * Takes one row from wherever its last worker left it to a saved file and a recorded outcome:
+ * loads the row's progress, then runs `nextStep(progress)` until the row is done. Throws
+ * HandBack (give the row back), RowFailed (outcome recorded) or LetGo (not this worker's).
  */
 export async function processRow(
   job: Job<RowJobData>,
+  token: string,
   context: RowContext,
   signal: AbortSignal,
 ): Promise<void> {
+  const row = await loadRow(job, token, context, signal);
+  if (row === 'done') return;
+  for (;;) {
+    const step = nextStep(row.progress, context.limits);
+    try {
+      const next = await STEPS[step.step](row, context, step);
+      if (next === 'done') return;
+      row.progress = next;
+    } catch (error) {
+      if (error instanceof RowSuperseded) return;
+      if (signal.aborted) {
+        await row.countCalls(row.unsavedCalls).catch(() => undefined);
+        throw new HandBack('worker stopping', 0);
+      }
+      await handleRowError(row, context, step, error);
+    }
+  }
+}
+
+async function loadRow(
+  job: Job<RowJobData>,
+  token: string,
+  context: RowContext,
+  signal: AbortSignal,
+): Promise<Row | 'done'> {
   const data = job.data;
   const logger = context.logger.child({ run: data.run, row: data.id, job: job.id });
-  let progress: RowProgress = data.progress ?? EMPTY_PROGRESS;
-  let unsavedCalls = 0;
-  const client = context.makeClient(() => (unsavedCalls += 1));
-  const attempts = job.attemptsStarted || job.attemptsMade + 1;
-
-  const save = async (next: Partial<RowProgress>) => {
-    progress = { ...progress, ...next, calls: progress.calls + unsavedCalls };
-    const calls = unsavedCalls;
-    unsavedCalls = 0;
-    // The counter goes on its own connection alongside: storing a request id waits for one round trip, not two.
-    await Promise.all([
-      job.updateData({ ...data, progress }),
-      calls > 0 ? context.redis.hincrby(runKeys(context.prefix, data.run).stats, 'calls', calls) : undefined,
-    ]);
+  const store = makeProgressStore(context.redis, context.prefix, data.run);
+  const [outDir, stored, [outcome]] = await Promise.all([
+    context.runDir(data.run),
+    store.load(data.id, data.contentHash),
+    readRowOutcomes(context.redis, context.prefix, data.run, [data.id]),
+  ]);
+  // A version with no progress left starts from the submits its outcome recorded (a retried row).
+  const same = outcome?.contentHash === data.contentHash ? outcome : undefined;
+  const progress = stored ?? emptyProgress(data.contentHash, same?.submits ?? 0);
+  const statsKey = runKeys(context.prefix, data.run).stats;
+  const row: Row = {
+    data,
+    lock: { key: `${job.queueQualifiedName}:${job.id}:lock`, token },
+    attempt: job.attemptsStarted || job.attemptsMade + 1,
+    outDir,
+    store,
+    logger,
+    signal,
+    progress,
+    sendingToken: undefined,
+    unsavedCalls: 0,
+    countCalls: (calls) => (calls > 0 ? context.redis.hincrby(statsKey, 'calls', calls) : Promise.resolve(0)),
+    client: context.makeClient({
+      beforeSend: (call) => (call === 'submit' ? beginSubmit(row) : Promise.resolve()),
+      onCall: () => (row.unsavedCalls += 1),
+    }),
   };
-  const finish = async (outcome: OutcomeInput) => {
-    await save({});
-    const entry = manifestEntry(data, progress, attempts, outcome, new Date(context.now()));
-    await finishRow(context.redis, context.prefix, data, entry, logger);
-  };
-
-  if (progress.saved && (await fileExists(pathInRun(data.outDir, progress.saved.file)))) {
-    await finish({ status: 'completed', saved: progress.saved });
-    return;
+  if (same?.status === 'completed' && !progress.saved) {
+    // Recorded already (a job added again for a finished row): nothing to pay for.
+    logger.info({ event: 'already_recorded' }, 'row already has its outcome; not submitting');
+    return 'done';
   }
-  if (progress.submittingSince !== undefined && !progress.current) {
-    // The last worker died between sending a submit and storing its answer: it may have been billed.
-    logger.warn({ event: 'ambiguous_submit', cause: 'crash' }, 'previous submit has an unknown outcome');
-    await save({
-      submittingSince: undefined,
-      resubmitReasons: [...progress.resubmitReasons, 'crash-during-submit'],
-    });
-  }
-
-  for (;;) {
-    try {
-      if (!progress.current) {
-        const expired = progress.resubmitReasons.filter((r) => r === 'expired').length;
-        const ambiguous = progress.resubmitReasons.length - expired;
-        if (ambiguous > context.maxAmbiguousSubmits) {
-          throw new RowFailed(`gave up after ${ambiguous} submissions with unknown outcome`);
-        }
-        if (expired > context.maxExpiredResubmits) {
-          throw new RowFailed(`gave up: the result expired before it was fetched ${expired} times`);
-        }
-        await submit(data, context, client, signal, save, () => progress, logger);
-      }
-      const request = progress.current;
-      if (!request) continue;
-      const chars = [...data.request.text].length;
-      const estimate = await context.latency.estimate(data.request.model, chars);
-      const result = await awaitCompletion({
-        client,
-        request,
-        estimate,
-        schedule: context.schedule,
-        modes: context.modes,
-        now: context.now,
-        signal,
-      });
-      const observedMs = (result.metrics.totalTimeS ?? NaN) * 1000;
-      await context.latency.observe(
-        data.request.model,
-        chars,
-        Number.isFinite(observedMs) ? observedMs : context.now() - request.submittedAt,
-      );
-      const stillWanted =
-        (await context.redis.hget(runKeys(context.prefix, data.run).rows, data.id)) === data.contentHash;
-      if (!stillWanted) {
-        logger.warn({ event: 'stale_row' }, 'row was re-enqueued with other content; result not saved');
-        await save({});
-        return;
-      }
-      const audio = await client.fetchAudio(result.output, signal);
-      const file = `${data.id}.${audio.extension}`;
-      await writeFileAtomic(data.outDir, file, audio.bytes, { writer: 'sole' });
-      const saved: SavedAudio = {
-        file,
-        bytes: audio.byteLength,
-        durationS: audio.durationS,
-        sha256: audio.sha256,
-        requestId: request.requestId,
-        inferenceTimeS: result.metrics.inferenceTimeS ?? null,
-        cost: result.metrics.cost ?? context.pricesUsd[data.request.model],
-      };
-      await save({ saved });
-      await finish({ status: 'completed', saved });
-      logger.info({ event: 'row_completed', requestId: request.requestId, file }, 'row completed');
-      return;
-    } catch (error) {
-      if (signal.aborted) throw new HandBack('worker stopping', 0);
-      if (error instanceof RowFailed) {
-        await finish({ status: 'failed', error: error.message });
-        throw error;
-      }
-      const { action, reason } = classifyError(error);
-      logger.warn({ event: 'row_error', action, reason }, 'row error');
-      switch (action) {
-        case 'fail-row':
-          await finish({ status: 'failed', error: reason });
-          throw new RowFailed(reason);
-        case 'stop-run':
-          await save({});
-          await context.halt(reason);
-          throw new HandBack(reason, 5000);
-        case 'resubmit':
-          await save({ current: undefined, resubmitReasons: [...progress.resubmitReasons, 'expired'] });
-          continue;
-        case 'ambiguous-submit':
-          await save({
-            submittingSince: undefined,
-            resubmitReasons: [...progress.resubmitReasons, 'ambiguous'],
-          });
-          continue;
-        case 'backoff-fleet': {
-          const waitMs = error instanceof RateLimitedError ? (error.retryAfterMs ?? 5000) : 5000;
-          await context.budget.backOff(waitMs);
-          await save({});
-          continue;
-        }
-        case 'retry': {
-          await save({});
-          const last = attempts >= (job.opts.attempts ?? 1);
-          if (last) {
-            await finish({ status: 'failed', error: reason });
-            throw new RowFailed(reason);
-          }
-          throw error;
-        }
-      }
-    }
-  }
-}
-
-async function submit(
-  data: RowJobData,
-  context: RowContext,
-  client: SegmindClient,
-  signal: AbortSignal,
-  save: (next: Partial<RowProgress>) => Promise<void>,
-  progress: () => RowProgress,
-  logger: Logger,
-): Promise<void> {
-  const { text, model, voice_1, voice_2, temperature } = data.request;
-  await save({ submittingSince: context.now(), submits: progress().submits + 1 });
-  let answer;
-  try {
-    answer = await client.submit(
-      model,
-      { text, voice_1, temperature, ...(voice_2 ? { voice_2 } : {}) },
-      signal,
-    );
-  } catch (error) {
-    // Anything but an ambiguous failure surely created no job: take the submission back.
-    if (classifyError(error).action !== 'ambiguous-submit') {
-      await save({ submittingSince: undefined, submits: progress().submits - 1 });
-    }
-    throw error;
-  }
-  const current = {
-    requestId: answer.requestId,
-    statusUrl: answer.statusUrl,
-    responseUrl: answer.responseUrl,
-    submittedAt: context.now(),
-  };
-  await save({
-    current,
-    submittingSince: undefined,
-    requestIds: [...progress().requestIds, answer.requestId],
-  });
-  logger.info({ event: 'submitted', requestId: answer.requestId }, 'row submitted');
-}
-
-async function fileExists(path: string): Promise<boolean> {
-  return access(path).then(
-    () => true,
-    () => false,
-  );
+  return row;
 }

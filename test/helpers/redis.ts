@@ -18,6 +18,9 @@ export type PrivateRedis = {
   kill(): Promise<void>;
   /** Start it again on the same port and directory (AOF replayed if enabled). */
   restart(): Promise<void>;
+  /** SIGSTOP / SIGCONT: the server hangs, connections stay open (a stalled host, a long fork). */
+  freeze(): void;
+  thaw(): void;
   stop(): Promise<void>;
 };
 
@@ -89,6 +92,8 @@ export async function startPrivateRedis(options: PrivateRedisOptions = {}): Prom
     dir,
     kill,
     restart: start,
+    freeze: () => child?.kill('SIGSTOP'),
+    thaw: () => child?.kill('SIGCONT'),
     async stop() {
       await kill();
       await rm(dir, { recursive: true, force: true });

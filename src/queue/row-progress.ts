@@ -1,0 +1,265 @@
+import type { Redis } from 'ioredis';
+import { luaScript, runScript, type LuaScript } from '../redis/scripts.js';
+import { runKeys } from './keys.js';
+
+/** A submitted request whose result is still to be fetched. Stored before anything else happens. */
+export type SubmittedRequest = {
+  readonly requestId: string;
+  readonly statusUrl: string;
+  readonly responseUrl: string;
+  /** ms since epoch */
+  readonly submittedAt: number;
+  /** Set once a poll saw it COMPLETED: the next step fetches the result. */
+  readonly completed?: boolean;
+};
+
+/** What a completed row saved. */
+export type SavedAudio = {
+  readonly file: string;
+  readonly bytes: number;
+  readonly durationS: number;
+  readonly sha256: string;
+  readonly requestId: string;
+  readonly inferenceTimeS: number | null;
+  readonly cost: number | null;
+};
+
+/**
+ * The state of one row's version (content hash) between steps, kept in the run's `progress`
+ * hash (never in the job: a row's state must outlive its job, and two workers that hold the
+ * same row after a lost lock must see one state). The billing fields (`submits`, `sending`,
+ * `settled`) change only through the atomic operations below. Lists are comma-joined strings,
+ * so that Lua's cjson round-trips them unchanged.
+ */
+export type RowProgress = {
+  readonly contentHash: string;
+  /** Billable submissions made for this version of the row (ambiguous ones included). */
+  readonly submits: number;
+  /** Tokens of POSTs counted in `submits` that may be on the wire now. */
+  readonly sending: string;
+  /** Tokens of POSTs declared ambiguous (their sender lost the row) whose answer may still come. */
+  readonly settled: string;
+  /** The request being awaited, if any. */
+  readonly current?: SubmittedRequest | undefined;
+  readonly lastRequestId?: string | undefined;
+  /** Why each submission beyond the first happened, comma-joined ('expired', 'ambiguous', ...). */
+  readonly reasons: string;
+  /** How many of `reasons` came before the last `retry`: limits count only the ones after it. */
+  readonly retryBase: number;
+  /** Transient failures (5xx, network, disk) since the row last moved forward. */
+  readonly transient: number;
+  /** API calls spent on this row (submits, polls, result fetches). */
+  readonly calls: number;
+  /** The audio once written: a restart after this point records the outcome without the API. */
+  readonly saved?: SavedAudio | undefined;
+};
+
+export function emptyProgress(contentHash: string, submits = 0): RowProgress {
+  return {
+    contentHash,
+    submits,
+    sending: '',
+    settled: '',
+    reasons: '',
+    retryBase: 0,
+    transient: 0,
+    calls: 0,
+  };
+}
+
+export function reasonList(progress: RowProgress): string[] {
+  return progress.reasons === '' ? [] : progress.reasons.split(',');
+}
+
+/** The stored progress of this content version, or undefined. */
+export function decodeProgress(
+  json: string | null | undefined,
+  contentHash: string,
+): RowProgress | undefined {
+  if (json === null || json === undefined) return undefined;
+  try {
+    const value = JSON.parse(json) as RowProgress;
+    return value.contentHash === contentHash ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+// Shared Lua: load the stored progress of this version (ARGV[2]) or the caller's fallback (ARGV[3]).
+const LOAD = `
+local function load()
+  local stored = redis.call('HGET', KEYS[1], ARGV[1])
+  if stored then
+    local ok, p = pcall(cjson.decode, stored)
+    if ok and p['contentHash'] == ARGV[2] then return p end
+  end
+  return cjson.decode(ARGV[3])
+end
+local function has(list, token)
+  return string.find(',' .. list .. ',', ',' .. token .. ',', 1, true) ~= nil
+end
+local function without(list, token)
+  local kept = {}
+  for item in string.gmatch(list, '[^,]+') do if item ~= token then table.insert(kept, item) end end
+  return table.concat(kept, ',')
+end
+local function joined(list, item)
+  if list == '' then return item end
+  return list .. ',' .. item
+end
+local function save(p)
+  local json = cjson.encode(p)
+  redis.call('HSET', KEYS[1], ARGV[1], json)
+  return json
+end
+`;
+
+const script = (name: string, keys: number, body: string): LuaScript => luaScript(name, keys, LOAD + body);
+
+// KEYS: progress, the job's lock. ARGV: id, hash, fallback, token, lock token. Counts a submit
+// only while this worker still holds the row's lock, and never while a request is awaited.
+const BEGIN = script(
+  'ttsBeginSubmit',
+  2,
+  `
+if redis.call('GET', KEYS[2]) ~= ARGV[5] then return {'fenced', ''} end
+local p = load()
+if type(p['current']) == 'table' then return {'current', save(p)} end
+p['submits'] = p['submits'] + 1
+p['sending'] = joined(p['sending'], ARGV[4])
+return {'ok', save(p)}
+`,
+);
+
+// ARGV: id, hash, fallback, token, request JSON. A token this Redis never counted (it forgot
+// the row while the POST was out) is counted now.
+const ANSWER = script(
+  'ttsStoreAnswer',
+  1,
+  `
+local p = load()
+if has(p['sending'], ARGV[4]) then p['sending'] = without(p['sending'], ARGV[4])
+elseif has(p['settled'], ARGV[4]) then p['settled'] = without(p['settled'], ARGV[4])
+else
+  p['submits'] = p['submits'] + 1
+  p['reasons'] = joined(p['reasons'], 'uncounted')
+end
+local request = cjson.decode(ARGV[5])
+p['current'] = request
+p['lastRequestId'] = request['requestId']
+return save(p)
+`,
+);
+
+// ARGV: id, hash, fallback, token. The POST surely created nothing: take it back.
+const CANCEL = script(
+  'ttsCancelSubmit',
+  1,
+  `
+local p = load()
+if has(p['sending'], ARGV[4]) then
+  p['sending'] = without(p['sending'], ARGV[4])
+  p['submits'] = p['submits'] - 1
+end
+return save(p)
+`,
+);
+
+// ARGV: id, hash, fallback, token or '*' (every POST in flight), reason. The POSTs may have
+// been billed and their answers will not be stored by their senders: they stay counted.
+const SETTLE = script(
+  'ttsSettleSubmits',
+  1,
+  `
+local p = load()
+for token in string.gmatch(p['sending'], '[^,]+') do
+  if ARGV[4] == '*' or token == ARGV[4] then
+    p['sending'] = without(p['sending'], token)
+    p['settled'] = joined(p['settled'], token)
+    p['reasons'] = joined(p['reasons'], ARGV[5])
+  end
+end
+return save(p)
+`,
+);
+
+// ARGV: id, hash, fallback, new progress JSON. Everything but the billing fields, which only
+// the operations above change; calls never go down.
+const SAVE = script(
+  'ttsSaveProgress',
+  1,
+  `
+local p = load()
+local n = cjson.decode(ARGV[4])
+n['submits'] = p['submits']
+n['sending'] = p['sending']
+n['settled'] = p['settled']
+n['calls'] = math.max(n['calls'] or 0, p['calls'] or 0)
+return save(n)
+`,
+);
+
+export type BeginResult =
+  { readonly kind: 'ok' | 'current'; readonly progress: RowProgress } | { readonly kind: 'fenced' };
+
+/** The row's progress in Redis, one operation per change. */
+export type ProgressStore = {
+  load(id: string, contentHash: string): Promise<RowProgress | undefined>;
+  begin(
+    id: string,
+    fallback: RowProgress,
+    token: string,
+    lock: { key: string; token: string },
+  ): Promise<BeginResult>;
+  answer(id: string, fallback: RowProgress, token: string, request: SubmittedRequest): Promise<RowProgress>;
+  cancel(id: string, fallback: RowProgress, token: string): Promise<RowProgress>;
+  settle(id: string, fallback: RowProgress, token: string | '*', reason: string): Promise<RowProgress>;
+  save(id: string, progress: RowProgress): Promise<RowProgress>;
+};
+
+export function makeProgressStore(redis: Redis, prefix: string, run: string): ProgressStore {
+  const key = runKeys(prefix, run).progress;
+  const parse = (json: unknown): RowProgress => JSON.parse(String(json)) as RowProgress;
+  const run1 = async (lua: LuaScript, id: string, fallback: RowProgress, ...args: string[]) =>
+    parse(await runScript(redis, lua, [key], [id, fallback.contentHash, JSON.stringify(fallback), ...args]));
+  return {
+    async load(id, contentHash) {
+      return decodeProgress(await redis.hget(key, id), contentHash);
+    },
+    async begin(id, fallback, token, lock) {
+      const [kind, json] = (await runScript(
+        redis,
+        BEGIN,
+        [key, lock.key],
+        [id, fallback.contentHash, JSON.stringify(fallback), token, lock.token],
+      )) as [string, string];
+      if (kind === 'fenced') return { kind };
+      return { kind: kind === 'current' ? 'current' : 'ok', progress: parse(json) };
+    },
+    answer: (id, fallback, token, request) => run1(ANSWER, id, fallback, token, JSON.stringify(request)),
+    cancel: (id, fallback, token) => run1(CANCEL, id, fallback, token),
+    settle: (id, fallback, token, reason) => run1(SETTLE, id, fallback, token, reason),
+    save: (id, progress) => run1(SAVE, id, progress, JSON.stringify(progress)),
+  };
+}
+
+/**
+ * Readies a failed row for a new attempt (`tts-batch retry`): the limits count again from here,
+ * and a row whose request failed (or that gave up) submits anew, a counted submission, while
+ * one that failed with its request alive (a download, polling) resumes it.
+ */
+export async function prepareRetry(
+  store: ProgressStore,
+  id: string,
+  contentHash: string,
+  submits: number,
+  kind: 'resubmit' | 'resume',
+): Promise<RowProgress> {
+  const progress = (await store.load(id, contentHash)) ?? emptyProgress(contentHash, submits);
+  return store.save(id, {
+    ...progress,
+    retryBase: reasonList(progress).length,
+    transient: 0,
+    current: kind === 'resubmit' ? undefined : progress.current,
+  });
+}

@@ -1,0 +1,65 @@
+import type { Redis } from 'ioredis';
+import type { Logger } from '../../log.js';
+import type { RowJobData } from '../../queue/row-job.js';
+import type { ProgressStore, RowProgress } from '../../queue/row-progress.js';
+import type { SegmindClient } from '../../segmind/client.js';
+import type { ModelSlug } from '../../segmind/models.js';
+import type { PollModeStore } from '../await-completion.js';
+import type { LatencyStats } from '../latency-stats.js';
+import type { PollScheduleOptions } from '../poll-schedule.js';
+import type { RequestBudget } from '../request-budget.js';
+import type { ProtocolWatch } from '../protocol-watch.js';
+import type { SubmitLimits } from './next-step.js';
+
+/** What every row of a worker shares: connections, the fleet's budget, settings as data. */
+export type RowContext = {
+  readonly redis: Redis;
+  readonly prefix: string;
+  /** A client for one row: `beforeRequest` runs after the fleet's slot is granted, before each call. */
+  readonly makeClient: (hooks: ClientHooks) => SegmindClient;
+  readonly budget: RequestBudget;
+  readonly latency: LatencyStats;
+  readonly modes: PollModeStore;
+  readonly schedule: PollScheduleOptions;
+  readonly pricesUsd: Readonly<Record<ModelSlug, number>>;
+  readonly limits: SubmitLimits;
+  /** A request without a result this long after its submit is resubmitted once, then the row fails. */
+  readonly rowDeadlineMs: number;
+  /** Transient failures (5xx, network, disk) in a row before the row fails. */
+  readonly maxTransient: number;
+  /** Counts the API's protocol errors fleet-wide and halts the fleet after too many in a row. */
+  readonly protocol: ProtocolWatch;
+  /** Stops the whole fleet (401, 403, 406, 410, an API that changed shape): pauses the queue with an operator message. */
+  readonly halt: (reason: string) => Promise<void>;
+  /** The run's output directory from its metadata, checked to be the run's own; undefined when this machine cannot see it. */
+  readonly runDir: (run: string) => Promise<string>;
+  readonly logger: Logger;
+  readonly now: () => number;
+};
+
+export type ClientHooks = {
+  /** Awaited after the fleet's request slot is granted, right before the request is sent. */
+  readonly beforeSend: (call: 'submit' | 'status' | 'result', signal?: AbortSignal) => Promise<void>;
+  readonly onCall: () => void;
+};
+
+/** One row being worked on: its job, its state, and the means to change it. */
+export type Row = {
+  readonly data: RowJobData;
+  /** The BullMQ lock of the job: only its holder may submit. */
+  readonly lock: { readonly key: string; readonly token: string };
+  readonly attempt: number;
+  readonly outDir: string;
+  readonly store: ProgressStore;
+  readonly logger: Logger;
+  readonly signal: AbortSignal;
+  progress: RowProgress;
+  /** The row's client; its beforeSend hook counts a submit when the POST may leave. */
+  readonly client: SegmindClient;
+  /** The token of the submit whose POST may be out now (set by the client hook). */
+  sendingToken: string | undefined;
+  /** API calls made since the progress was last saved. */
+  unsavedCalls: number;
+  /** Adds calls to the run's counter. */
+  readonly countCalls: (calls: number) => Promise<unknown>;
+};

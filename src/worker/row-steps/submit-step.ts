@@ -1,0 +1,59 @@
+import { randomUUID } from 'node:crypto';
+import type { RowProgress } from '../../queue/row-progress.js';
+import { classifyError } from '../../segmind/classify.js';
+import { LetGo, RequestExists } from '../row-signals.js';
+import type { Row, RowContext } from './row-context.js';
+
+/**
+ * Counts a submit right before its POST may leave (after the fleet's slot is granted), only
+ * while this worker holds the row; a previous attempt the client is retrying surely created
+ * nothing and is taken back first. The client's `beforeRequest` hook calls this.
+ */
+export async function beginSubmit(row: Row): Promise<void> {
+  if (row.sendingToken !== undefined) {
+    row.progress = await row.store.cancel(row.data.id, row.progress, row.sendingToken);
+    row.sendingToken = undefined;
+  }
+  const token = randomUUID();
+  const began = await row.store.begin(row.data.id, row.progress, token, row.lock);
+  if (began.kind === 'fenced') throw new LetGo('the row is no longer this worker\'s (lock lost): not submitting');
+  row.progress = began.progress;
+  if (began.kind === 'current') throw new RequestExists(began.progress);
+  row.sendingToken = token;
+}
+
+/**
+ * Sends the row's request. Its answer is stored before anything else; a POST that may have
+ * created a job stays counted (`ambiguous`), one that surely did not is taken back.
+ */
+export async function submitStep(row: Row, context: RowContext): Promise<RowProgress> {
+  const { text, model, voice_1, voice_2, temperature } = row.data.request;
+  let answer;
+  try {
+    const params = { text, voice_1, temperature, ...(voice_2 ? { voice_2 } : {}) };
+    answer = await row.client.submit(model, params, row.signal);
+  } catch (error) {
+    const token = row.sendingToken;
+    row.sendingToken = undefined;
+    if (error instanceof RequestExists) return error.progress;
+    if (token !== undefined) {
+      row.progress =
+        classifyError(error).action === 'ambiguous-submit'
+          ? await row.store.settle(row.data.id, row.progress, token, 'ambiguous')
+          : await row.store.cancel(row.data.id, row.progress, token);
+    }
+    throw error;
+  }
+  const token = row.sendingToken ?? 'unknown';
+  row.sendingToken = undefined;
+  const request = {
+    requestId: answer.requestId,
+    statusUrl: answer.statusUrl,
+    responseUrl: answer.responseUrl,
+    submittedAt: context.now(),
+  };
+  row.progress = await row.store.answer(row.data.id, row.progress, token, request);
+  await context.protocol.ok();
+  row.logger.info({ event: 'submitted', requestId: answer.requestId }, 'row submitted');
+  return row.progress;
+}
