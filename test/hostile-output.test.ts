@@ -7,10 +7,14 @@ import { startSimulator, type RunningSimulator } from '../src/simulator/server.j
 import { servedAudio } from '../src/simulator/speech-audio.js';
 import { makeSandbox } from './fixtures/scripts/enqueue-harness.js';
 import { appendLine } from '../src/output/run-files.js';
-import { addRowsWithAttempts, listTree, outcomesById } from './helpers/hostile-files.js';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { ROWS_QUEUE } from '../src/queue/keys.js';
+import type { RowJobData } from '../src/queue/row-job.js';
+import { addRowsWithAttempts, listTree } from './helpers/hostile-files.js';
 import { finishedManifest, until } from './helpers/processes.js';
 import { startPrivateRedis, uniquePrefix, type PrivateRedis } from './helpers/redis.js';
-import { sha256 } from './helpers/rows.js';
+import { addRows, sha256 } from './helpers/rows.js';
 import { settled, startTestWorker } from './helpers/worker.js';
 
 let redis: PrivateRedis;
@@ -100,7 +104,14 @@ test('RTL text, emoji and formula metadata: audio made, manifest.json verbatim, 
   const files = ids.map((id) => `out/night/${id}.wav`);
   assert.deepEqual(
     await listTree(box.dir),
-    ['night.csv', 'out', 'out/night', 'out/night/manifest.csv', 'out/night/manifest.json']
+    [
+      'night.csv',
+      'out',
+      'out/night',
+      'out/night/.tts-run.json',
+      'out/night/manifest.csv',
+      'out/night/manifest.json',
+    ]
       .concat('out/night/manifest.jsonl', files)
       .sort(),
     'nothing written outside <TTS_OUT_DIR>/<run>/, no temporary files left',
@@ -128,6 +139,7 @@ test('an output directory that is a symlink is followed; a symlink planted in th
   assert.equal(await readFile(join(root, 'outside.txt'), 'utf8'), 'do not touch');
   assert.ok((await lstat(join(root, 'real', 'night', 'a.wav'))).isFile(), 'a.wav is now a regular file');
   assert.deepEqual(await listTree(join(root, 'real', 'night')), [
+    '.tts-run.json',
     'a.wav',
     'b.wav',
     'manifest.csv',
@@ -152,8 +164,14 @@ test('a job planted in Redis with a traversing id (bypassing enqueue) is refused
   const prefix = uniquePrefix('hj');
   const root = join(redis.dir, `planted-job-${prefix}`);
   const runDir = join(root, 'out', 'night');
-  await mkdir(runDir, { recursive: true });
-  await addRowsWithAttempts(redis.url, prefix, 'night', runDir, [{ id: '../../escape', text: 'Out.' }], 2);
+  // The run exists as enqueue makes it; the attacker adds a job of its own beside its row.
+  const [legit] = await addRows(redis.url, prefix, 'night', runDir, [{ id: 'ok', text: 'Fine.' }]);
+  assert.ok(legit);
+  const connection = new Redis(redis.url, { maxRetriesPerRequest: null });
+  const queue = new Queue<RowJobData>(ROWS_QUEUE, { connection, prefix });
+  await queue.add('row', { ...legit, id: '../../escape', outDir: '/tmp' }, { jobId: 'night/escape/x' });
+  await queue.close();
+  connection.disconnect();
   const { rowWorker } = startTestWorker({
     env: {
       REDIS_URL: redis.url,
@@ -162,19 +180,28 @@ test('a job planted in Redis with a traversing id (bypassing enqueue) is refused
       SEGMIND_API_KEY: 'sk-hostile-output',
       SEGMIND_RPM: '100000',
       TTS_SHUTDOWN_GRACE_MS: '200',
+      TTS_ROW_TRANSIENT_FAILURES: '0',
     },
   });
   cleanups.push(() => rowWorker.stop());
-  await until(async () => (await outcomesById(redis.url, prefix, 'night')).has('../../escape'), 'an outcome');
+  const jsonl = join(runDir, 'manifest.jsonl');
+  const lines = async () =>
+    (await readFile(jsonl, 'utf8').catch(() => ''))
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+  await until(
+    async () => (await lines()).some((line) => line['id'] === '../../escape'),
+    'the planted row to end',
+  );
   await rowWorker.stop();
-  const outcome = (await outcomesById(redis.url, prefix, 'night')).get('../../escape');
-  assert.equal(outcome?.status, 'failed');
-  assert.match(outcome?.error ?? '', /Refusing to write `\.\.\/\.\.\/escape\.wav` outside the run directory/);
-  assert.deepEqual(await listTree(root), [
-    'out',
-    'out/night',
-    'out/night/manifest.csv',
-    'out/night/manifest.json',
-    'out/night/manifest.jsonl',
-  ]);
+  const planted = (await lines()).find((line) => line['id'] === '../../escape');
+  assert.equal(planted?.['status'], 'failed');
+  assert.match(String(planted?.['error']), /not a row id|to be a row id|outside the run directory/);
+  const tree = await listTree(root);
+  assert.ok(
+    tree.every((path) => path.startsWith('out')),
+    `written outside: ${tree.join(', ')}`,
+  );
+  assert.ok(!tree.some((path) => path.includes('escape')), tree.join(', '));
 });

@@ -1,55 +1,106 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
-import type { ManifestEntry } from '../src/output/manifest-entry.js';
-import { manifestEntryFixture } from './helpers/manifest-entry.js';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { Redis } from 'ioredis';
 import { runKeys } from '../src/queue/keys.js';
-import { recordOutcome } from '../src/queue/run-outcomes.js';
-import { uniquePrefix, usePrivateRedisClients } from './helpers/redis.js';
+import type { RowOutcome } from '../src/queue/row-outcome-codec.js';
+import { recordRowOutcome } from '../src/queue/run-outcomes.js';
+import { enqueueRowsOk, type EnqueueTarget } from './helpers/enqueue-rows.js';
+import { startPrivateRedis, uniquePrefix, type PrivateRedis } from './helpers/redis.js';
 
-const connections = usePrivateRedisClients(8);
+let server: PrivateRedis;
+let outRoot: string;
+const clients: Redis[] = [];
+before(async () => {
+  server = await startPrivateRedis();
+  outRoot = await mkdtemp(join(tmpdir(), 'tts-outcomes-'));
+  for (let i = 0; i < 8; i += 1) clients.push(new Redis(server.url));
+});
+after(async () => {
+  for (const client of clients) client.disconnect();
+  await server.stop();
+  await rm(outRoot, { recursive: true, force: true });
+});
 
-const entry = (id: string, hash: string): ManifestEntry => manifestEntryFixture({ id, content_hash: hash });
+/** A run enqueued through the product; resolves to each row's content hash. */
+async function enqueued(texts: readonly string[]): Promise<{ prefix: string; hashes: Map<string, string> }> {
+  const prefix = uniquePrefix('o');
+  const target: EnqueueTarget = {
+    env: { REDIS_URL: server.url, TTS_QUEUE_PREFIX: prefix },
+    run: 'r',
+    outRoot: join(outRoot, prefix),
+    scriptPath: join(outRoot, prefix, 'script.jsonl'),
+  };
+  await enqueueRowsOk(
+    target,
+    texts.map((text, i) => ({ id: `row${i}`, text })),
+  );
+  const [client] = clients;
+  assert.ok(client);
+  return { prefix, hashes: new Map(Object.entries(await client.hgetall(runKeys(prefix, 'r').rows))) };
+}
+
+const completed = (contentHash: string): RowOutcome => ({
+  status: 'completed',
+  contentHash,
+  file: 'x.wav',
+  bytes: 10,
+  audioSha256: 'a',
+  submits: 1,
+  error: null,
+  retry: null,
+});
+const stats = { audioMs: 1000, costUsd: 0.01 };
 
 test('when several workers record the last rows at once, exactly one sees the run finished', async () => {
-  for (let round = 0; round < 20; round += 1) {
-    const prefix = uniquePrefix('o');
-    const ids = Array.from({ length: 8 }, (_, i) => `row${i}`);
-    const [first] = connections;
-    assert.ok(first);
-    await first.hset(runKeys(prefix, 'r').rows, Object.fromEntries(ids.map((id) => [id, 'h'])));
-    const results = await Promise.all(
-      ids.map((id, i) => recordOutcome(connections[i] ?? first, prefix, 'r', entry(id, 'h'))),
+  for (let round = 0; round < 10; round += 1) {
+    const { prefix, hashes } = await enqueued(
+      Array.from({ length: 8 }, (_, i) => `Text ${i} of round ${round}.`),
     );
-    assert.ok(results.every((result) => result.recorded));
+    const results = await Promise.all(
+      [...hashes].map(([id, hash], i) =>
+        recordRowOutcome(
+          clients[i] ?? (clients[0] as Redis),
+          prefix,
+          'r',
+          id,
+          completed(hash),
+          stats,
+          Date.now(),
+        ),
+      ),
+    );
+    assert.ok(results.every((result) => result.result === 'recorded'));
     assert.equal(results.filter((result) => result.finished).length, 1, `round ${round}`);
   }
 });
 
-test('an outcome for content that was re-enqueued since is not recorded', async () => {
-  const prefix = uniquePrefix('s');
-  const [client] = connections;
+test('an outcome is counted once; a stale or forgotten row records nothing', async () => {
+  const { prefix, hashes } = await enqueued(['Only once.', 'The other one.']);
+  const [client] = clients;
   assert.ok(client);
-  await client.hset(runKeys(prefix, 'r').rows, 'a', 'new-hash', 'b', 'h');
-  assert.deepEqual(await recordOutcome(client, prefix, 'r', entry('a', 'old-hash')), {
-    recorded: false,
-    finished: false,
-  });
-  assert.equal(await client.hexists(runKeys(prefix, 'r').outcomes, 'a'), 0);
-  assert.deepEqual(await recordOutcome(client, prefix, 'r', entry('b', 'h')), {
-    recorded: true,
-    finished: false,
-  });
-  assert.deepEqual(await recordOutcome(client, prefix, 'r', entry('a', 'new-hash')), {
-    recorded: true,
-    finished: true,
-  });
-});
-
-test('a row recorded again after the run finished asks for the final manifests again', async () => {
-  const prefix = uniquePrefix('a');
-  const [client] = connections;
-  assert.ok(client);
-  await client.hset(runKeys(prefix, 'r').rows, 'only', 'h');
-  assert.equal((await recordOutcome(client, prefix, 'r', entry('only', 'h'))).finished, true);
-  assert.equal((await recordOutcome(client, prefix, 'r', entry('only', 'h'))).finished, true);
+  const [[first, hash] = ['', ''], [second, other] = ['', '']] = [...hashes];
+  const now = Date.now();
+  assert.equal(
+    (await recordRowOutcome(client, prefix, 'r', first, completed(hash), stats, now)).result,
+    'recorded',
+  );
+  const again = await recordRowOutcome(client, prefix, 'r', first, completed(hash), stats, now);
+  assert.equal(again.result, 'duplicate');
+  assert.equal(again.lined, false);
+  assert.equal(
+    (await recordRowOutcome(client, prefix, 'r', second, completed('old'), stats, now)).result,
+    'stale',
+  );
+  assert.equal(
+    (await recordRowOutcome(client, prefix, 'r', 'nosuch', completed(other), stats, now)).result,
+    'forgotten',
+  );
+  const counters = await client.hgetall(runKeys(prefix, 'r').stats);
+  assert.equal(counters['completed'], '1');
+  assert.equal(counters['audio_ms'], '1000');
+  const last = await recordRowOutcome(client, prefix, 'r', second, completed(other), stats, now);
+  assert.deepEqual([last.result, last.finished], ['recorded', true]);
 });

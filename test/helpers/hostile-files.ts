@@ -5,8 +5,8 @@ import { Redis } from 'ioredis';
 import { ROW_JOB_OPTIONS } from '../../src/queue/job-options.js';
 import { globalKeys, ROWS_QUEUE, rowJobId } from '../../src/queue/keys.js';
 import type { RowJobData } from '../../src/queue/row-job.js';
-import { readOutcomes } from '../../src/queue/run-outcomes.js';
-import type { ManifestEntry } from '../../src/output/manifest-entry.js';
+import type { RowOutcome } from '../../src/queue/row-outcome-codec.js';
+import { scanRowOutcomes } from '../../src/queue/run-outcomes.js';
 import { addRows, type FixtureRow } from './rows.js';
 
 /** Every path under `root` (files, directories, symlinks), relative to it, sorted; symlinks not followed. */
@@ -65,11 +65,13 @@ export async function outcomesById(
   redisUrl: string,
   prefix: string,
   run: string,
-): Promise<Map<string, ManifestEntry>> {
+): Promise<Map<string, RowOutcome>> {
   const redis = new Redis(redisUrl);
   try {
-    const entries = await readOutcomes(redis, prefix, run);
-    return new Map(entries.map((entry) => [entry.id, entry]));
+    const found = new Map<string, RowOutcome>();
+    for await (const page of scanRowOutcomes(redis, prefix, run))
+      for (const [id, outcome] of page) found.set(id, outcome);
+    return found;
   } finally {
     redis.disconnect();
   }

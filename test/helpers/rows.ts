@@ -1,11 +1,14 @@
-import { createHash } from 'node:crypto';
-import { Queue } from 'bullmq';
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
+import { Queue, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
-import { rowJobEntry } from '../../src/enqueue/add-jobs.js';
-import { contentHash } from '../../src/enqueue/content-hash.js';
-import { ROWS_QUEUE, runKeys } from '../../src/queue/keys.js';
-import type { RowJobData, RowProgress } from '../../src/queue/row-job.js';
+import { ROWS_QUEUE } from '../../src/queue/keys.js';
+import type { RowJobData } from '../../src/queue/row-job.js';
 import type { ModelSlug } from '../../src/segmind/models.js';
+import { runCli } from './cli.js';
 
 export type FixtureRow = {
   readonly id: string;
@@ -14,14 +17,15 @@ export type FixtureRow = {
   readonly voice_1?: string;
   readonly voice_2?: string;
   readonly temperature?: number;
-  readonly progress?: RowProgress;
 };
 
 export const sha256 = (data: string | Uint8Array) => createHash('sha256').update(data).digest('hex');
 
 /**
- * Puts rows straight into Redis the way `tts-batch enqueue` does (the contract of
- * src/queue/row-job.ts and keys.ts), so worker tests do not depend on the script reader.
+ * Enqueues `rows` into `run` the way a user does: a JSONL script (with a `chapter` column) run
+ * through the real `tts-batch enqueue`, so that worker tests start from the state the product
+ * writes. `outDir` must be `<root>/<run>` (enqueue's layout). Resolves to the jobs' payloads in
+ * script order.
  */
 export async function addRows(
   redisUrl: string,
@@ -30,36 +34,29 @@ export async function addRows(
   outDir: string,
   rows: readonly FixtureRow[],
 ): Promise<RowJobData[]> {
+  assert.equal(basename(outDir), run, 'addRows: outDir must be <root>/<run>');
+  const scriptDir = join(tmpdir(), `tts-rows-${randomBytes(6).toString('hex')}`);
+  await mkdir(scriptDir, { recursive: true });
+  const script = join(scriptDir, 'rows.jsonl');
+  await writeFile(script, rows.map((row) => JSON.stringify({ ...row, chapter: '1' })).join('\n') + '\n');
+  try {
+    const outcome = await runCli(['enqueue', script, '--run', run], {
+      REDIS_URL: redisUrl,
+      TTS_QUEUE_PREFIX: prefix,
+      TTS_OUT_DIR: dirname(outDir),
+    });
+    assert.equal(outcome.code, 0, `enqueue failed:\n${outcome.stdout}\n${outcome.stderr}`);
+  } finally {
+    await rm(scriptDir, { recursive: true, force: true });
+  }
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
   const queue = new Queue<RowJobData>(ROWS_QUEUE, { connection: redis, prefix });
-  const keys = runKeys(prefix, run);
-  const entries = rows.map((row, seq) => {
-    const request = {
-      text: row.text,
-      model: row.model ?? 'gemini-3.1-flash-tts',
-      voice_1: row.voice_1 ?? 'Kore',
-      ...(row.voice_2 ? { voice_2: row.voice_2 } : {}),
-      temperature: row.temperature ?? 0.4,
-    } as const;
-    const entry = rowJobEntry(
-      run,
-      outDir,
-      { seq, line: seq + 2, request, meta: { chapter: '1' } },
-      row.id,
-      contentHash(request),
-    );
-    return row.progress ? { ...entry, data: { ...entry.data, progress: row.progress } } : entry;
-  });
-  const jobs = entries.map((entry) => entry.data);
-  await redis.hset(keys.meta, {
-    name: run,
-    outDir,
-    rows: String(rows.length),
-    createdAt: String(Date.now()),
-  });
-  for (const job of jobs) await redis.hset(keys.rows, job.id, job.contentHash);
-  await queue.addBulk(entries);
-  await queue.close();
-  redis.disconnect();
-  return jobs;
+  try {
+    const jobs = (await queue.getJobs(['waiting', 'delayed', 'prioritized', 'active'])) as Job<RowJobData>[];
+    const mine = jobs.filter((job) => job.data.run === run).map((job) => job.data);
+    return mine.sort((a, b) => a.seq - b.seq);
+  } finally {
+    await queue.close();
+    redis.disconnect();
+  }
 }
