@@ -1,10 +1,14 @@
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
 import { existsSync } from 'node:fs';
-import { after, before, test } from 'node:test';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, test, type TestContext } from 'node:test';
+import { Queue, UnrecoverableError, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { chromium, type Browser } from 'playwright-core';
 import { startDashboard, type RunningDashboard } from '../src/dashboard/server.js';
-import { globalKeys } from '../src/queue/keys.js';
+import { globalKeys, ROWS_QUEUE } from '../src/queue/keys.js';
 import { loadSettings } from '../src/settings.js';
 import { startPrivateRedis, uniquePrefix, type PrivateRedis } from './helpers/redis.js';
 import { addRows } from './helpers/rows.js';
@@ -76,4 +80,94 @@ test("bull-board, rendered in the browser, lists the queue and the run's jobs", 
   await page.goto(`${dashboard.url}/queues/queue/rows?status=waiting`);
   await page.getByText(`${RUN}/a/`, { exact: false }).first().waitFor();
   await page.close();
+});
+
+const USER = { username: 'ops', password: 'browser-pw' };
+
+/** A dashboard with basic auth over its own run of two rows, one of them failed. */
+async function lockedBoard(t: TestContext) {
+  assert.ok(redis);
+  const prefix = uniquePrefix('bx');
+  await addRows(redis.url, prefix, RUN, `/tmp/${prefix}/${RUN}`, [
+    { id: 'a', text: 'It was a dark and stormy night.' },
+    { id: 'b', text: 'The rain fell in torrents.' },
+  ]);
+  const client = new Redis(redis.url, { maxRetriesPerRequest: null });
+  const queue = new Queue(ROWS_QUEUE, { connection: client, prefix });
+  const worker = new Worker(ROWS_QUEUE, null, { connection: client.duplicate(), prefix });
+  const failing = await worker.getNextJob('token');
+  assert.ok(failing?.id);
+  await failing.moveToFailed(new UnrecoverableError('refused'), 'token');
+  await worker.close();
+  const locked = await startDashboard({
+    settings: loadSettings({
+      REDIS_URL: redis.url,
+      TTS_QUEUE_PREFIX: prefix,
+      TTS_DASHBOARD_USER: USER.username,
+      TTS_DASHBOARD_PASSWORD: USER.password,
+    }),
+    port: 0,
+  });
+  t.after(async () => {
+    await locked.close();
+    await queue.close();
+    const keys = await client.keys(`${prefix}:*`);
+    if (keys.length > 0) await client.del(...keys);
+    client.disconnect();
+  });
+  const counts = () => queue.getJobCounts('wait', 'delayed', 'failed', 'active', 'prioritized');
+  return { locked, queue, counts, failed: failing.id };
+}
+
+test(
+  'a page on another site that posts a form to bull-board adds no job, credentials cached',
+  { skip },
+  async (t) => {
+    assert.ok(browser);
+    const { locked, counts } = await lockedBoard(t);
+    const addUrl = `${locked.url}/queues/api/queues/${ROWS_QUEUE}/add`;
+    // The classic CSRF form: text/plain, so that the browser sends it without asking (no preflight).
+    const evil = createServer((_request, response) => {
+      response.setHeader('content-type', 'text/html');
+      response.end(`<!doctype html><form method="POST" action="${addUrl}" enctype="text/plain">
+<input name='{"name":"row","data":{"outDir":"/tmp/elsewhere"},"x":"' value='"}'></form>
+<script>document.forms[0].submit()</script>`);
+    });
+    evil.listen(0, '127.0.0.1');
+    await once(evil, 'listening');
+    t.after(() => evil.close());
+    const before = await counts();
+    const context = await browser.newContext({ httpCredentials: { ...USER, origin: locked.url } });
+    t.after(() => context.close());
+    const page = await context.newPage();
+    // localhost and 127.0.0.1 are different sites: the browser sends Sec-Fetch-Site: cross-site.
+    await page.goto(`http://localhost:${(evil.address() as AddressInfo).port}/`);
+    await page.waitForURL(addUrl);
+    assert.match((await page.textContent('body')) ?? '', /cross-origin request refused/);
+    assert.deepEqual(await counts(), before);
+  },
+);
+
+test("bull-board's own page still retries a failed job, and is refused an added job", { skip }, async (t) => {
+  assert.ok(browser);
+  const { locked, queue, counts, failed } = await lockedBoard(t);
+  const context = await browser.newContext({ httpCredentials: { ...USER, origin: locked.url } });
+  t.after(() => context.close());
+  const page = await context.newPage();
+  await page.goto(`${locked.url}/queues/queue/${ROWS_QUEUE}?status=failed`);
+  const before = await counts();
+  // What the board's buttons send: fetch from its own page (Origin and Sec-Fetch-Site: same-origin).
+  const send = (method: string, path: string, body?: string) =>
+    page.evaluate(
+      async ([method, path, body]) => {
+        const init: RequestInit = { method, headers: { 'content-type': 'application/json' } };
+        if (body !== undefined) init.body = body;
+        return (await fetch(`/queues/api/queues/${path}`, init)).status;
+      },
+      [method, path, body] as const,
+    );
+  assert.equal(await send('POST', `${ROWS_QUEUE}/add`, '{"name":"row","data":{"outDir":"/tmp/x"}}'), 403);
+  assert.deepEqual(await counts(), before);
+  assert.equal(await send('PUT', `${ROWS_QUEUE}/${encodeURIComponent(failed)}/retry`), 204);
+  assert.equal(await (await queue.getJob(failed))?.getState(), 'waiting');
 });

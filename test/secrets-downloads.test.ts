@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { checkDownloadUrl } from '../src/segmind/download.js';
+import { checkDownloadUrl } from '../src/segmind/download-guard.js';
 import { DownloadError } from '../src/segmind/errors.js';
 import { listTree, outcomesById } from './helpers/hostile-files.js';
 import { startStubApi, type StubApi } from './helpers/hostile-stub-api.js';
@@ -59,17 +59,22 @@ test('an API result pointing the download at a private, link-local or non-https 
     await rowWorker.stop();
   }
   const outcomes = await outcomesById(redis.url, prefix, 'night');
+  const lines = (await readFile(join(outDir, 'manifest.jsonl'), 'utf8'))
+    .split('\n')
+    .filter(Boolean)
+    .map((text) => JSON.parse(text) as Record<string, unknown>);
   for (const [i, [url, reason]] of HOSTILE.entries()) {
     const outcome = outcomes.get(`h${i + 1}`);
     assert.equal(outcome?.status, 'failed', url);
     assert.match(outcome?.error ?? '', /^DownloadError: /, url);
     assert.match(outcome?.error ?? '', reason, `${url}: ${outcome?.error ?? ''}`);
-    assert.equal(outcome?.attempts, 1, `${url}: not retried (it can never succeed)`);
+    const line = lines.find((entry) => entry['id'] === `h${i + 1}`);
+    assert.equal(line?.['attempts'], 1, `${url}: not retried (it can never succeed)`);
     assert.equal(outcome?.submits, 1, `${url}: billed once`);
   }
   assert.deepEqual(stub.unexpected, [], 'no download reached the stub');
   assert.deepEqual(
-    (await listTree(outDir)).filter((name) => !name.startsWith('manifest.')),
+    (await listTree(outDir)).filter((name) => !name.startsWith('manifest.') && name !== '.tts-run.json'),
     [],
     'no audio written',
   );

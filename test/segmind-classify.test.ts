@@ -71,3 +71,34 @@ test('errors carry a literal name, their fields and a native cause', () => {
   assert.equal(new DownloadError('m', { transient: false }).call, 'download');
   assert.equal(new NotFoundError('m', { call: 'status', phase: 'status' }).phase, 'status');
 });
+
+test('protocol is true only for a ProtocolError, or an ambiguous submit caused by one', () => {
+  const protocol = new ProtocolError('protocol: status answered 200 without status; empty body', {
+    call: 'status',
+    status: 200,
+  });
+  const ambiguousProtocol = new AmbiguousSubmitError('Segmind submit may have created a job: …', {
+    call: 'submit',
+    status: 200,
+    cause: new ProtocolError('protocol: submit answered 200 without request_id; body starts "<html>"', {
+      call: 'submit',
+      status: 200,
+    }),
+  });
+  assert.deepEqual(classifyError(protocol), {
+    action: 'retry',
+    reason: 'protocol: status answered 200 without status; empty body',
+    protocol: true,
+  });
+  assert.deepEqual(classifyError(ambiguousProtocol), {
+    action: 'ambiguous-submit',
+    reason: 'protocol: submit answered 200 without request_id; body starts "<html>"',
+    protocol: true,
+  });
+  for (const [label, error] of TABLE) {
+    if (error instanceof ProtocolError) continue;
+    assert.equal(classifyError(error).protocol, false, label);
+  }
+  const timedOut = new AmbiguousSubmitError('m', { call: 'submit', cause: new Error('timeout') });
+  assert.equal(classifyError(timedOut).protocol, false);
+});

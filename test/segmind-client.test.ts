@@ -37,7 +37,7 @@ test('submit posts flat JSON with the key to {base}/v2/{slug}', async () => {
   assert.deepEqual(JSON.parse(request?.body ?? ''), { text: 'Hello', voice_1: 'Kore', temperature: 0.4 });
 });
 
-test('GETs retry 503 and 429 (server wait wins), calling beforeRequest every time', async () => {
+test('GETs retry 503 and 429, calling beforeRequest every time; a 429 goes to the fleet hook, not to a sleep', async () => {
   const { client, sleeps, budget, rateLimited } = scripted([
     json(503, { error: 'busy' }),
     json(429, { error: 'slow down' }, { 'retry-after': '3' }),
@@ -45,9 +45,18 @@ test('GETs retry 503 and 429 (server wait wins), calling beforeRequest every tim
   ]);
   const answer = await client.status(REQUEST);
   assert.equal(answer.state, 'PROCESSING');
-  assert.deepEqual(sleeps, [500, 3000]);
+  assert.deepEqual(sleeps, [500], 'the 429 is waited out once, by the fleet hold in beforeRequest');
   assert.deepEqual(budget, ['status', 'status', 'status']);
-  assert.deepEqual(rateLimited, [[3000, 'status']]);
+  assert.deepEqual(rateLimited, [[3000, 'status']], 'the server wait wins');
+});
+
+test('without an onRateLimited hook the client sleeps on a 429 itself', async () => {
+  const { client, sleeps } = scripted(
+    [json(429, { error: 'slow down' }, { 'retry-after': '3' }), json(429, {}), submitOk()],
+    { onRateLimited: undefined },
+  );
+  assert.equal((await client.submit('gemini-3.1-flash-tts', { text: 'x' })).requestId, 'req-1');
+  assert.deepEqual(sleeps, [3000, 1000]);
 });
 
 test('after maxRetries the last error is thrown', async () => {

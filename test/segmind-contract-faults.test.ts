@@ -1,5 +1,8 @@
 // Contract tests with the simulator's seeded faults: retries, rate limits, resets, replay.
 import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import { classifyError } from '../src/segmind/classify.js';
@@ -53,7 +56,13 @@ async function synthesize(client: SegmindClient, text: string): Promise<string> 
     if ((await client.status(submitted)).state === 'COMPLETED') {
       const result = await client.result(submitted);
       assert.equal(result.state, 'COMPLETED');
-      if (result.state === 'COMPLETED') return (await client.fetchAudio(result.output)).sha256;
+      if (result.state !== 'COMPLETED') continue;
+      const dir = await mkdtemp(join(tmpdir(), 'tts-faults-'));
+      try {
+        return (await client.saveAudio(result.output, { dir, name: 'row' })).sha256;
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
     }
     await delay(2);
   }

@@ -1,6 +1,9 @@
 // Contract tests: the client against the simulator over real HTTP on 127.0.0.1.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import { classifyError } from '../src/segmind/classify.js';
@@ -63,18 +66,26 @@ for (const audio of ['wav', 'pcm', 'mp3'] as const) {
         const { result } = await synthesize(client, TEXT);
         assert.equal(result.metrics.cost, 0.0067);
         assert.ok(result.raw.model_version !== undefined, 'extra keys are kept');
-        const saved = await client.fetchAudio(result.output);
-        const served = servedAudio(TEXT, audio);
-        if (audio === 'pcm') {
-          assert.equal(saved.format, 'wav');
-          assert.deepEqual(saved.bytes.subarray(44), served);
-          assert.equal(saved.durationS, speechDurationS(TEXT));
-        } else {
-          assert.equal(saved.format, audio);
-          assert.equal(saved.sha256, sha256(served));
-          assert.ok(Math.abs(saved.durationS - speechDurationS(TEXT)) < 576 / 24_000);
+        const dir = await mkdtemp(join(tmpdir(), 'tts-contract-'));
+        try {
+          const saved = await client.saveAudio(result.output, { dir, name: 'row-1' });
+          const onDisk = await readFile(join(dir, saved.file));
+          const served = servedAudio(TEXT, audio);
+          assert.equal(saved.extension, audio === 'mp3' ? 'mp3' : 'wav');
+          assert.equal(saved.file, `row-1.${saved.extension}`);
+          if (audio === 'pcm') {
+            assert.deepEqual(onDisk.subarray(44), served);
+            assert.equal(saved.durationS, speechDurationS(TEXT));
+          } else {
+            assert.equal(saved.sha256, sha256(served));
+            assert.ok(Math.abs(saved.durationS - speechDurationS(TEXT)) < 576 / 24_000);
+          }
+          assert.equal(saved.sha256, sha256(onDisk));
+          assert.equal(saved.bytes, onDisk.length);
+          assert.deepEqual(await readdir(dir), [saved.file]);
+        } finally {
+          await rm(dir, { recursive: true, force: true });
         }
-        assert.equal(saved.sha256, sha256(saved.bytes));
         const { counts, submits } = sim.ledger();
         assert.equal(submits.length, 1);
         assert.equal(counts.download, output === 'url' || output === 'object' ? 1 : 0);

@@ -129,13 +129,12 @@ export function makeLatencyStats(redis: Redis, prefix: string): LatencyStats {
       const ratio = Math.log(latencyMs / priorMedianMs(model, chars));
       if (!Number.isFinite(ratio)) return;
       const bucketScope = `${model}:len${lengthBucket(chars)}`;
-      await runScript(redis, OBSERVE_SCRIPT, [key], [
-        ratio,
-        ALPHA,
-        PRIOR_SIGMA ** 2,
-        ...fields(model),
-        ...fields(bucketScope),
-      ]);
+      await runScript(
+        redis,
+        OBSERVE_SCRIPT,
+        [key],
+        [ratio, ALPHA, PRIOR_SIGMA ** 2, ...fields(model), ...fields(bucketScope)],
+      );
     },
   };
 }

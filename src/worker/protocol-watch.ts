@@ -22,9 +22,15 @@ export function makeProtocolWatch(
   const key = globalKeys(prefix).protocolErrors;
   return {
     async strike(reason) {
-      const [[, count]] = (await redis.multi().incr(key).pexpire(key, 30 * MINUTE).exec()) as [[unknown, number]];
+      const [[, count]] = (await redis
+        .multi()
+        .incr(key)
+        .pexpire(key, 30 * MINUTE)
+        .exec()) as [[unknown, number]];
       if (count >= maxConsecutive) {
-        await halt(`the API answered ${count} times in a row in a shape it does not document (last: ${reason})`);
+        await halt(
+          `the API answered ${count} times in a row in a shape it does not document (last: ${reason})`,
+        );
       }
     },
     async ok() {

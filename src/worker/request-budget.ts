@@ -80,7 +80,8 @@ export function makeRequestBudget(options: RequestBudgetOptions): RequestBudget 
       }
     },
     async backOff(waitMs) {
-      if (waitMs > 0) await runScript(options.redis, BACK_OFF_SCRIPT, [keys.backoffUntil], [Math.ceil(waitMs)]);
+      if (waitMs > 0)
+        await runScript(options.redis, BACK_OFF_SCRIPT, [keys.backoffUntil], [Math.ceil(waitMs)]);
     },
   };
 }

@@ -28,10 +28,18 @@ export async function failRow(
  * The one place a step's failure becomes what happens to the row, from `classifyError`'s one
  * decision. Resolves to go on with the next step; throws to leave the row.
  */
-export async function handleRowError(row: Row, context: RowContext, step: Step, error: unknown): Promise<void> {
+export async function handleRowError(
+  row: Row,
+  context: RowContext,
+  step: Step,
+  error: unknown,
+): Promise<void> {
   if (error instanceof LetGo || error instanceof HandBack || error instanceof RowFailed) throw error;
   if (error instanceof RowDeadlineExceeded) {
-    row.logger.warn({ event: 'row_deadline', reason: error.message }, 'request past the row deadline: resubmitting');
+    row.logger.warn(
+      { event: 'row_deadline', reason: error.message },
+      'request past the row deadline: resubmitting',
+    );
     await resubmit(row, 'deadline');
     return;
   }
@@ -62,7 +70,12 @@ export async function handleRowError(row: Row, context: RowContext, step: Step, 
     case 'retry': {
       const transient = row.progress.transient + 1;
       if (transient > context.maxTransient) {
-        await failRow(row, context, `gave up after ${transient} transient failures: ${reason}`, retryKind(row.progress, error));
+        await failRow(
+          row,
+          context,
+          `gave up after ${transient} transient failures: ${reason}`,
+          retryKind(row.progress, error),
+        );
       }
       await saveProgress(row, { transient });
       throw new HandBack(reason, transientDelayMs(transient));

@@ -24,7 +24,10 @@ export function makeRunDirs(redis: Redis, prefix: string, logger: Logger, now: (
     const [outDir, runId] = await redis.hmget(runKeys(prefix, run).meta, 'outDir', 'runId');
     const dir = outDir ?? cached?.dir;
     if (!dir) {
-      logger.error({ event: 'run_unknown', run }, 'row of a run Redis has no metadata for: enqueue its script again');
+      logger.error(
+        { event: 'run_unknown', run },
+        'row of a run Redis has no metadata for: enqueue its script again',
+      );
       throw new HandBack(`run ${run} has no metadata`, UNSEEN_WAIT_MS);
     }
     const verdict = runId

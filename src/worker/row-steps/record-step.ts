@@ -32,23 +32,38 @@ export async function recordStep(row: Row, context: RowContext, outcome: Outcome
   const line = JSON.stringify(entry);
   switch (recorded.result) {
     case 'stale':
-      row.logger.warn({ event: 'stale_outcome' }, 'row was enqueued again with other content; outcome not recorded');
+      row.logger.warn(
+        { event: 'stale_outcome' },
+        'row was enqueued again with other content; outcome not recorded',
+      );
       return 'done';
     case 'forgotten':
       // Redis lost the run: the line on disk is what a re-enqueue adopts the audio from.
-      row.logger.warn({ event: 'row_forgotten' }, 'Redis no longer knows this row; outcome kept in manifest.jsonl');
+      row.logger.warn(
+        { event: 'row_forgotten' },
+        'Redis no longer knows this row; outcome kept in manifest.jsonl',
+      );
       await appendLine(row.outDir, 'manifest.jsonl', line);
       return 'done';
     case 'duplicate':
       if (recorded.lined) break;
       if (context.now() - recorded.recordedAtMs < LINE_ORPHANED_MS) {
-        throw new HandBack('outcome recorded by another worker; its manifest line is not written yet', LINE_ORPHANED_MS);
+        throw new HandBack(
+          'outcome recorded by another worker; its manifest line is not written yet',
+          LINE_ORPHANED_MS,
+        );
       }
       await appendLineOrHandBack(row, context, line);
       break;
     case 'recorded':
       await appendLineOrHandBack(row, context, line);
       break;
+  }
+  if (outcome.status === 'completed') {
+    row.logger.info(
+      { event: 'row_completed', requestId: entry.request_id, file: entry.file },
+      'row completed',
+    );
   }
   if (recorded.finished) await finishRun(row, context);
   return 'done';

@@ -16,7 +16,8 @@ export async function beginSubmit(row: Row): Promise<void> {
   }
   const token = randomUUID();
   const began = await row.store.begin(row.data.id, row.progress, token, row.lock);
-  if (began.kind === 'fenced') throw new LetGo('the row is no longer this worker\'s (lock lost): not submitting');
+  if (began.kind === 'fenced')
+    throw new LetGo("the row is no longer this worker's (lock lost): not submitting");
   row.progress = began.progress;
   if (began.kind === 'current') throw new RequestExists(began.progress);
   row.sendingToken = token;
