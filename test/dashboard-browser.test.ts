@@ -94,7 +94,10 @@ async function lockedBoard(t: TestContext) {
   ]);
   const client = new Redis(redis.url, { maxRetriesPerRequest: null });
   const queue = new Queue(ROWS_QUEUE, { connection: client, prefix });
-  const worker = new Worker(ROWS_QUEUE, null, { connection: client.duplicate(), prefix });
+  const worker = new Worker(ROWS_QUEUE, null, {
+    connection: { host: '127.0.0.1', port: redis.port, maxRetriesPerRequest: null },
+    prefix,
+  });
   const failing = await worker.getNextJob('token');
   assert.ok(failing?.id);
   await failing.moveToFailed(new UnrecoverableError('refused'), 'token');

@@ -2,13 +2,7 @@ import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { globalKeys, runKeys } from '../queue/keys.js';
 import { decodeRunMeta } from '../queue/run-meta.js';
-import {
-  countJobsByRun,
-  countSoleRunJobs,
-  emptyJobCounts,
-  failureReasons,
-  type RunJobCounts,
-} from './run-jobs.js';
+import { countJobsByRun, emptyJobCounts, failureReasons, type RunJobCounts } from './run-jobs.js';
 
 /** One run's progress as `status` shows it (and `--json` prints it). */
 export type RunProgress = {
@@ -117,10 +111,8 @@ export type ReadProgressOptions = {
 /** Progress of each run; a run that does not exist is left out. */
 export async function readProgress(options: ReadProgressOptions): Promise<RunProgress[]> {
   const { queue, redis, prefix } = options;
-  const indexed = await listRuns(redis, prefix);
-  const runs = options.runs ?? indexed;
-  const sole = indexed.length === 1 ? indexed[0] : undefined;
-  const jobsByRun = sole === undefined ? await countJobsByRun(queue) : await countSoleRunJobs(queue, sole);
+  const runs = options.runs ?? (await listRuns(redis, prefix));
+  const jobsByRun = await countJobsByRun({ queue, redis, prefix });
   const results: RunProgress[] = [];
   for (const run of runs) {
     const keys = runKeys(prefix, run);
