@@ -1,23 +1,19 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import { pcmToWav } from '../src/segmind/audio.js';
-import { makeSegmindClient } from '../src/segmind/client.js';
 import { checkDownloadUrl, hostKind } from '../src/segmind/download-guard.js';
 import { downloadAudioBytes, type DownloadOptions } from '../src/segmind/download.js';
 import { DownloadError } from '../src/segmind/errors.js';
 
-const API_KEY = 'sk-download-test-key-0001';
 const WAV = pcmToWav(Buffer.alloc(4800, 7));
-const seenHeaders: IncomingHttpHeaders[] = [];
 let server: Server;
 let origin: string;
 
 before(async () => {
   server = createServer((request, response) => {
-    seenHeaders.push(request.headers);
     const url = new URL(request.url ?? '/', 'http://x');
     const hops = /^\/r\/(\d+)$/.exec(url.pathname);
     if (url.pathname === '/audio') {
@@ -134,12 +130,4 @@ test("the caller's abort is rethrown as its reason", async () => {
   const pending = downloadAudioBytes(`${origin}/hang`, options, controller.signal);
   controller.abort(reason);
   await assert.rejects(pending, (error: unknown) => error === reason);
-});
-
-test('fetchAudio (deprecated, until the worker calls saveAudio) still downloads and decodes', async () => {
-  const client = makeSegmindClient({ baseUrl: origin, apiKey: API_KEY });
-  const audio = await client.fetchAudio({ url: `${origin}/r/2` });
-  assert.equal(audio.format, 'wav');
-  assert.equal(audio.durationS, 0.1);
-  assert.deepEqual(audio.bytes, WAV);
 });

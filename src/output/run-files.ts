@@ -18,7 +18,7 @@ export function pathInRun(runDir: string, fileName: string): string {
  * `mkdir -p`, with the real cause when it fails: Node's recursive mkdir reports a parent it could
  * not create (read-only filesystem, no permission, full disk) as ENOENT; one level at a time names it.
  */
-async function makeDir(dir: string): Promise<void> {
+export async function makeDir(dir: string): Promise<void> {
   try {
     await mkdir(dir, { recursive: true });
   } catch (error) {
@@ -32,7 +32,7 @@ async function makeDir(dir: string): Promise<void> {
 }
 
 /** Temporary files of a crashed writer older than this are swept by the next writer of the same file. */
-const STALE_TEMP_MS = 30_000;
+export const STALE_TEMP_MS = 30_000;
 
 export type WriteOptions = {
   /**
@@ -59,11 +59,8 @@ export async function writeFileAtomic(
   const dir = resolve(runDir);
   await makeDir(dir);
   const sole = options.writer === 'sole';
-  if (!sole) await sweepStaleTemps(dir, fileName);
-  const temporary = join(
-    dir,
-    sole ? `.${fileName}.tmp` : `.${fileName}.${randomBytes(6).toString('hex')}.tmp`,
-  );
+  if (!sole) await sweepStaleTemps(dir, [fileName]);
+  const temporary = join(dir, sole ? `.${fileName}.tmp` : uniqueTempName(fileName));
   // Never through a link planted under the temporary name; a sole writer may truncate its own leftover.
   const flags =
     constants.O_WRONLY |
@@ -88,16 +85,42 @@ export async function writeFileAtomic(
 
 const HOST = hostname().replace(/[^A-Za-z0-9-]/g, '-');
 
-/** Leftovers of writers on this host whose process is gone, and anyone's once stale. */
-async function sweepStaleTemps(dir: string, fileName: string): Promise<void> {
-  const prefix = `.${fileName}.`;
+/**
+ * A temporary name for `fileName` that no other writer uses, `.{fileName}.{host}.{pid}.{random}.tmp`:
+ * writers of the same file may overlap, and a sweep can tell a dead writer's leftover from a live one's.
+ */
+export function uniqueTempName(fileName: string): string {
+  return `.${fileName}.${HOST}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/**
+ * Removes the temporaries of `fileNames` (named by `uniqueTempName`) left by writers on this host
+ * whose process is gone, and anyone's not modified for `staleMs`.
+ */
+export async function sweepStaleTemps(
+  dir: string,
+  fileNames: readonly string[],
+  staleMs: number = STALE_TEMP_MS,
+): Promise<void> {
+  const patterns = fileNames.map((fileName) => {
+    const name = escapeRegExp(fileName);
+    return {
+      writer: new RegExp(`^\\.${name}\\.([A-Za-z0-9-]+)\\.(\\d+)\\.[A-Za-z0-9]+\\.tmp$`),
+      legacy: new RegExp(`^\\.${name}\\.[0-9a-f]{12}\\.tmp$`),
+    };
+  });
   for (const entry of await readdir(dir)) {
-    if (!entry.startsWith(prefix) || !entry.endsWith('.tmp')) continue;
-    const [host, pid] = entry.slice(prefix.length).split('.');
+    const pattern = patterns.find(({ writer, legacy }) => writer.test(entry) || legacy.test(entry));
+    if (pattern === undefined) continue;
+    const [, host, pid] = pattern.writer.exec(entry) ?? [];
     const path = join(dir, entry);
     const deadHere = host === HOST && !isAlive(Number(pid));
     const info = deadHere ? undefined : await lstat(path).catch(() => undefined);
-    if (deadHere || (info && Date.now() - info.mtimeMs > STALE_TEMP_MS)) await rm(path, { force: true });
+    if (deadHere || (info && Date.now() - info.mtimeMs > staleMs)) await rm(path, { force: true });
   }
 }
 

@@ -1,5 +1,6 @@
 import type { InferenceMetrics, ResultAnswer, StatusAnswer, SubmitAnswer } from './client.js';
 import { AmbiguousSubmitError, InferenceFailedError, ProtocolError } from './errors.js';
+import { describeBodyStart } from './answer-body.js';
 import type { ApiAnswer } from './http.js';
 
 type Json = Readonly<Record<string, unknown>> | undefined;
@@ -33,17 +34,31 @@ export function parseMetrics(value: unknown): InferenceMetrics {
   return metrics;
 }
 
+/** `protocol: {call} answered {status} {what}[ (request id)]; body starts "…"`, with the body's start kept as data. */
+function protocolError(
+  call: 'submit' | 'status' | 'result',
+  answer: ApiAnswer,
+  what: string,
+  requestId?: string,
+): ProtocolError {
+  const notJson = answer.json === undefined ? ' (the body is not a JSON object)' : '';
+  const idPart = requestId === undefined ? '' : ` (request ${requestId})`;
+  const message = `protocol: ${call} answered ${answer.status} ${what}${notJson}${idPart}; ${describeBodyStart(answer.bodyStart)}`;
+  return new ProtocolError(message, { call, status: answer.status, requestId, bodyStart: answer.bodyStart });
+}
+
 /**
- * A submit's 200. Without a `request_id` a job may exist that cannot be polled: `AmbiguousSubmitError`.
- * Missing URLs are built from the documented layout; relative ones are resolved against `base`.
+ * A submit's 200. Without a `request_id` a job may exist that cannot be polled: `AmbiguousSubmitError`
+ * caused by a `ProtocolError`. Missing URLs are built from the documented layout; relative ones are
+ * resolved against `base`.
  */
 export function parseSubmitAnswer(answer: ApiAnswer, base: URL): SubmitAnswer {
   const requestId = stringField(answer.json, 'request_id');
   if (requestId === undefined) {
-    const fields = { call: 'submit', status: answer.status } as const;
-    const cause = new ProtocolError('Segmind submit answered 200 without a request_id', fields);
-    throw new AmbiguousSubmitError('Segmind submit may have created a job: 200 without a request_id', {
-      ...fields,
+    const cause = protocolError('submit', answer, 'without request_id');
+    throw new AmbiguousSubmitError(`Segmind submit may have created a job: ${cause.message}`, {
+      call: 'submit',
+      status: answer.status,
       cause,
     });
   }
@@ -76,11 +91,8 @@ export function parseStatusAnswer(answer: ApiAnswer, knownRequestId: string): St
     return { state, requestId, metrics: parseMetrics(answer.json?.metrics) };
   }
   if (state === 'FAILED') throw failed('status', answer, requestId);
-  throw new ProtocolError(`Segmind status: 200 with status ${state ?? '(none)'} (request ${requestId})`, {
-    call: 'status',
-    status: answer.status,
-    requestId,
-  });
+  const what = state === undefined ? 'without status' : `with status ${JSON.stringify(state)}`;
+  throw protocolError('status', answer, what, requestId);
 }
 
 /** A result's 200: COMPLETED with an `output` (any extra keys kept in `raw`), a pending status, or FAILED. */
@@ -91,12 +103,11 @@ export function parseResultAnswer(answer: ApiAnswer, knownRequestId: string): Re
   if (state === 'QUEUED' || state === 'PROCESSING') return { state };
   if (state === 'FAILED') throw failed('result', answer, requestId);
   const output = json?.output;
-  const completed = state === undefined || state === 'COMPLETED';
-  if (json === undefined || output === undefined || output === null || !completed) {
-    throw new ProtocolError(
-      `Segmind result: 200 without status COMPLETED and an output (request ${requestId})`,
-      { call: 'result', status: answer.status, requestId },
-    );
+  if (state !== undefined && state !== 'COMPLETED') {
+    throw protocolError('result', answer, `with status ${JSON.stringify(state)}`, requestId);
+  }
+  if (json === undefined || output === undefined || output === null) {
+    throw protocolError('result', answer, 'without output', requestId);
   }
   return { state: 'COMPLETED', output, metrics: parseMetrics(json.metrics), raw: json };
 }

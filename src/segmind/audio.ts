@@ -14,7 +14,13 @@ export type Audio = {
 /** What Gemini TTS produces when no container is given: 16-bit little-endian PCM, mono, 24 kHz. */
 export const GEMINI_PCM = { sampleRate: 24_000, channels: 1, bitsPerSample: 16 } as const;
 
-const WAV_HEADER_BYTES = 44;
+export const WAV_HEADER_BYTES = 44;
+
+/**
+ * Bytes that decide the format as surely as the whole file does: two MPEG frame headers (the longest
+ * frame is 2,881 bytes) and a possible `TAG` after the first.
+ */
+export const SNIFF_BYTES = 8192;
 
 function ascii(bytes: Uint8Array, start: number, length: number): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString(
@@ -24,7 +30,12 @@ function ascii(bytes: Uint8Array, start: number, length: number): string {
   );
 }
 
-type Mp3Frame = { readonly lengthBytes: number; readonly samples: number; readonly sampleRate: number };
+/** One MPEG audio frame header's facts. */
+export type Mp3Frame = {
+  readonly lengthBytes: number;
+  readonly samples: number;
+  readonly sampleRate: number;
+};
 
 const BITRATES_KBPS: Record<string, readonly number[]> = {
   '1-1': [0, 32, 64, 96, 128, 160, 192, 224, 256, 288, 320, 352, 384, 416, 448],
@@ -40,7 +51,7 @@ const SAMPLE_RATES: Record<number, readonly number[]> = {
 };
 
 /** Parses the MPEG audio frame header at `offset`, or `undefined` if there is none there. */
-function mp3FrameAt(bytes: Uint8Array, offset: number): Mp3Frame | undefined {
+export function mp3FrameAt(bytes: Uint8Array, offset: number): Mp3Frame | undefined {
   if (offset + 4 > bytes.length) return undefined;
   const [b0, b1, b2] = [bytes[offset] ?? 0, bytes[offset + 1] ?? 0, bytes[offset + 2] ?? 0];
   if (b0 !== 0xff || (b1 & 0xe0) !== 0xe0) return undefined;
@@ -60,7 +71,8 @@ function mp3FrameAt(bytes: Uint8Array, offset: number): Mp3Frame | undefined {
   return { lengthBytes, samples, sampleRate };
 }
 
-function id3v2LengthBytes(bytes: Uint8Array): number {
+/** The length of a leading ID3v2 tag (0 when there is none). */
+export function id3v2LengthBytes(bytes: Uint8Array): number {
   if (bytes.length < 10 || ascii(bytes, 0, 3) !== 'ID3') return 0;
   const size = bytes.subarray(6, 10).reduce((total, byte) => (total << 7) | (byte & 0x7f), 0);
   const footer = ((bytes[5] ?? 0) & 0x10) !== 0 ? 10 : 0;
@@ -86,10 +98,20 @@ export function pcmToWav(
   channels: number = GEMINI_PCM.channels,
   bitsPerSample: number = GEMINI_PCM.bitsPerSample,
 ): Buffer {
+  return Buffer.concat([wavHeader(pcm.length, sampleRate, channels, bitsPerSample), pcm]);
+}
+
+/** The 44-byte canonical WAV header for `dataBytes` of PCM (Gemini's format by default). */
+export function wavHeader(
+  dataBytes: number,
+  sampleRate: number = GEMINI_PCM.sampleRate,
+  channels: number = GEMINI_PCM.channels,
+  bitsPerSample: number = GEMINI_PCM.bitsPerSample,
+): Buffer {
   const blockAlign = (channels * bitsPerSample) / 8;
   const header = Buffer.alloc(WAV_HEADER_BYTES);
   header.write('RIFF', 0, 'latin1');
-  header.writeUInt32LE(36 + pcm.length, 4);
+  header.writeUInt32LE(36 + dataBytes, 4);
   header.write('WAVEfmt ', 8, 'latin1');
   header.writeUInt32LE(16, 16);
   header.writeUInt16LE(1, 20);
@@ -99,11 +121,11 @@ export function pcmToWav(
   header.writeUInt16LE(blockAlign, 32);
   header.writeUInt16LE(bitsPerSample, 34);
   header.write('data', 36, 'latin1');
-  header.writeUInt32LE(pcm.length, 40);
-  return Buffer.concat([header, pcm]);
+  header.writeUInt32LE(dataBytes, 40);
+  return header;
 }
 
-function undecodable(why: string): DownloadError {
+export function undecodable(why: string): DownloadError {
   return new DownloadError(`undecodable audio: ${why}`, { transient: false });
 }
 

@@ -1,22 +1,18 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { SubmittedRequest } from '../queue/row-job.js';
-import { decodeOutput } from './audio-output.js';
-import { toAudio, type Audio } from './audio.js';
-import { downloadAudioBytes, hostKind } from './download.js';
+import { STALE_TEMP_MS } from '../output/run-files.js';
+import type { AudioTarget, SavedAudioFile } from './audio-file.js';
+import { hostKind } from './download-guard.js';
 import { parseResultAnswer, parseStatusAnswer, parseSubmitAnswer } from './answers.js';
-import {
-  NetworkError,
-  ProtocolError,
-  RateLimitedError,
-  RequestTimeoutError,
-  ServerError,
-  type CallKind,
-} from './errors.js';
+import { ProtocolError, type CallKind } from './errors.js';
 import { sendOnce, type ApiAnswer, type ApiRequest, type HttpDeps } from './http.js';
 import type { ModelSlug } from './models.js';
+import { shouldRetryInPlace } from './retry-in-place.js';
 import { resolveRetryPolicy, retryDelayMs, type RetryPolicy } from './retry-policy.js';
+import { saveAudioOutput } from './save-audio.js';
 
 export type { CallKind } from './errors.js';
+export type { AudioTarget, SavedAudioFile } from './audio-file.js';
 
 /** How to reach Segmind, and the hooks through which the worker shares one request budget. */
 export type SegmindClientOptions = {
@@ -26,22 +22,30 @@ export type SegmindClientOptions = {
   apiKey: string | undefined;
   /** Injectable; default the global fetch (Node's undici). */
   fetch?: typeof globalThis.fetch;
-  /** Per request, default 30 000. */
+  /** Per request, default 30 000. A submit that gets no answer within it is an `AmbiguousSubmitError`. */
   requestTimeoutMs?: number;
+  /** Cap on a submit's or a status poll's body, default 1 MiB. Over it: `ProtocolError` (submit: `AmbiguousSubmitError`). */
+  maxAnswerBytes?: number;
+  /** Cap on a result's body, default 64 MiB (it may carry the audio inline, base64). */
+  maxResultAnswerBytes?: number;
   retry?: Partial<RetryPolicy>;
   /** Jitter source, default Math.random. */
   random?: () => number;
   /** Default: node:timers/promises setTimeout with the signal. */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
-  /** Awaited before EVERY HTTP request to the API, including retries (not downloads): the worker's shared request budget. */
+  /** Awaited before EVERY HTTP request to the API, including retries (not downloads): the worker's shared request budget, and where a fleet hold is waited out. */
   beforeRequest?: (call: CallKind, signal?: AbortSignal) => Promise<void>;
-  /** Told of every 429 with the wait the client will apply (also of a last 429 it will not retry), so the worker can back off the whole fleet. */
-  onRateLimited?: (waitMs: number, call: CallKind) => void | Promise<void>;
+  /**
+   * Told of every 429 (also of a last one it will not retry) with the server's wait, or the computed
+   * backoff, so that the worker holds the whole fleet. When given, the client does not sleep on a 429
+   * itself: its retry waits in `beforeRequest` like every other call. Without it, the client sleeps.
+   */
+  onRateLimited?: ((waitMs: number, call: CallKind) => void | Promise<void>) | undefined;
   /** Told of every HTTP attempt's outcome (for counting calls), downloads included. */
   onCall?: (call: CallKind, outcome: number | 'network' | 'timeout') => void;
-  /** Default 200 MiB; applies to inline (base64) audio too. */
+  /** Default 200 MiB; applies to inline (base64) audio too. Downloads are streamed to disk, never held whole. */
   downloadMaxBytes?: number;
-  /** Default 120 000. */
+  /** For the whole download, body included. Default 120 000. */
   downloadTimeoutMs?: number;
   /** Default 3. */
   maxRedirects?: number;
@@ -85,8 +89,12 @@ export type SegmindClient = {
     request: Pick<SubmittedRequest, 'requestId' | 'responseUrl'>,
     signal?: AbortSignal,
   ): Promise<ResultAnswer>;
-  /** Turns a result's `output` (URL string, {url}, data URI, bare base64) into audio bytes. */
-  fetchAudio(output: unknown, signal?: AbortSignal): Promise<Audio>;
+  /**
+   * Saves a result's `output` (URL string, `{url}`, data URI, bare base64) to `{dir}/{name}.{wav|mp3}`
+   * atomically, streaming a download to disk; headerless PCM becomes a WAV. Overlapping writers of the
+   * same row each use their own temporary file; nothing is left behind on failure.
+   */
+  saveAudio(output: unknown, target: AudioTarget, signal?: AbortSignal): Promise<SavedAudioFile>;
 };
 
 async function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
@@ -96,13 +104,6 @@ async function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
     if (signal?.aborted === true) throw signal.reason;
     throw error;
   }
-}
-
-function isRetryable(error: unknown, policy: RetryPolicy): boolean {
-  if (error instanceof RateLimitedError || error instanceof ServerError) {
-    return error.status !== undefined && policy.retryStatuses.includes(error.status);
-  }
-  return error instanceof NetworkError || error instanceof RequestTimeoutError;
 }
 
 function checkPositive(name: string, value: number | undefined): void {
@@ -115,6 +116,8 @@ function checkPositive(name: string, value: number | undefined): void {
 export function makeSegmindClient(options: SegmindClientOptions): SegmindClient {
   const policy = resolveRetryPolicy(options.retry);
   checkPositive('requestTimeoutMs', options.requestTimeoutMs);
+  checkPositive('maxAnswerBytes', options.maxAnswerBytes);
+  checkPositive('maxResultAnswerBytes', options.maxResultAnswerBytes);
   checkPositive('downloadMaxBytes', options.downloadMaxBytes);
   checkPositive('downloadTimeoutMs', options.downloadTimeoutMs);
   if (
@@ -132,6 +135,8 @@ export function makeSegmindClient(options: SegmindClientOptions): SegmindClient 
     fetch: fetchImpl,
     apiKey: options.apiKey,
     timeoutMs: options.requestTimeoutMs ?? 30_000,
+    maxAnswerBytes: options.maxAnswerBytes ?? 1024 * 1024,
+    maxResultAnswerBytes: options.maxResultAnswerBytes ?? 64 * 1024 * 1024,
     policy,
     now: Date.now,
     onCall: options.onCall,
@@ -145,6 +150,9 @@ export function makeSegmindClient(options: SegmindClientOptions): SegmindClient 
     onOutcome: (outcome: number | 'network' | 'timeout') => options.onCall?.('download', outcome),
   };
 
+  // A live writer's temporary file is never older than its download's timeout.
+  const saveDeps = { download, staleTempMs: download.timeoutMs + STALE_TEMP_MS };
+
   async function send(request: ApiRequest, signal?: AbortSignal): Promise<ApiAnswer> {
     for (let attempt = 1; ; attempt++) {
       signal?.throwIfAborted();
@@ -152,12 +160,14 @@ export function makeSegmindClient(options: SegmindClientOptions): SegmindClient 
       try {
         return await sendOnce(request, deps, signal);
       } catch (error) {
-        const retrying = isRetryable(error, policy) && attempt <= policy.maxRetries;
-        const serverWait =
-          error instanceof ServerError || error instanceof RateLimitedError ? error.retryAfterMs : undefined;
-        const waitMs = retryDelayMs(attempt, serverWait, policy, random);
-        if (error instanceof RateLimitedError) await options.onRateLimited?.(waitMs, request.call);
-        if (!retrying) throw error;
+        const retry = shouldRetryInPlace(error, request.method, attempt, policy);
+        if (!retry.inPlace && !retry.rateLimited) throw error;
+        const waitMs = retryDelayMs(attempt, retry.serverWaitMs, policy, random);
+        if (retry.rateLimited && options.onRateLimited !== undefined) {
+          await options.onRateLimited(waitMs, request.call);
+          if (retry.inPlace) continue;
+        }
+        if (!retry.inPlace) throw error;
         await sleep(waitMs, signal);
       }
     }
@@ -202,11 +212,8 @@ export function makeSegmindClient(options: SegmindClientOptions): SegmindClient 
       return parseResultAnswer(answer, request.requestId);
     },
 
-    async fetchAudio(output, signal) {
-      const source = decodeOutput(output, download.maxBytes);
-      const bytes =
-        source.kind === 'bytes' ? source.bytes : await downloadAudioBytes(source.url, download, signal);
-      return toAudio(bytes);
+    saveAudio(output, target, signal) {
+      return saveAudioOutput(output, target, saveDeps, signal);
     },
   };
 }

@@ -131,7 +131,17 @@ export class DownloadError extends SegmindError {
   }
 }
 
-/** A 200 whose body lacks what the API documents (no `request_id`, no `status`, no `output`). */
+/**
+ * An answer that breaks the documented shape: a 200 without `request_id`, `status` or `output`, a body
+ * that is not JSON (HTML, truncated), or a body over the size cap. The message starts `protocol:`,
+ * names what is missing and quotes the body's first characters.
+ */
 export class ProtocolError extends SegmindError {
   override name = 'ProtocolError' as const;
+  /** The body's first ~120 characters, the API key redacted; `undefined` when no body was read. */
+  readonly bodyStart?: string;
+  constructor(message: string, fields: SegmindErrorFields & { readonly bodyStart?: string | undefined }) {
+    super(message, fields);
+    if (fields.bodyStart !== undefined) this.bodyStart = fields.bodyStart;
+  }
 }

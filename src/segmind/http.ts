@@ -9,11 +9,13 @@ import {
   NotFoundError,
   RateLimitedError,
   RequestTimeoutError,
+  ProtocolError,
   ServerError,
   type CallKind,
   type SegmindError,
   type SegmindErrorFields,
 } from './errors.js';
+import { bodyStartOf, describeBodyStart, readAnswerBody, redactKey, type AnswerBody } from './answer-body.js';
 import { serverWaitMs, type RetryPolicy } from './retry-policy.js';
 
 /** One HTTP request to the API (not a download). */
@@ -29,12 +31,18 @@ export type ApiRequest = {
 export type ApiAnswer = {
   readonly status: number;
   readonly json: Readonly<Record<string, unknown>> | undefined;
+  /** The body's first ~120 characters, the key redacted: what a `ProtocolError` quotes. */
+  readonly bodyStart: string;
 };
 
 export type HttpDeps = {
   readonly fetch: typeof globalThis.fetch;
   readonly apiKey: string | undefined;
   readonly timeoutMs: number;
+  /** Cap on a submit's or a status poll's body. */
+  readonly maxAnswerBytes: number;
+  /** Cap on a result's body, which may carry the audio inline. */
+  readonly maxResultAnswerBytes: number;
   readonly policy: RetryPolicy;
   readonly now: () => number;
   readonly onCall?: ((call: CallKind, outcome: number | 'network' | 'timeout') => void) | undefined;
@@ -74,10 +82,6 @@ export function failureFacts(error: unknown): FailureFacts {
     queue.push(current.cause);
   }
   return { code, beforeSend };
-}
-
-function redact(text: string, apiKey: string | undefined): string {
-  return apiKey !== undefined && apiKey.length > 0 ? text.split(apiKey).join('[redacted]') : text;
 }
 
 function shorten(text: string): string {
@@ -120,7 +124,7 @@ function errorForStatus(
   const bodyId = json?.request_id;
   const requestId = typeof bodyId === 'string' ? bodyId : request.requestId;
   const rawMessage = serverMessageOf(text, json);
-  const serverMessage = rawMessage === undefined ? undefined : redact(rawMessage, deps.apiKey);
+  const serverMessage = rawMessage === undefined ? undefined : redactKey(rawMessage, deps.apiKey);
   const retryAfterMs = serverWaitMs(headers, deps.now(), deps.policy);
   const fields: SegmindErrorFields = { call: request.call, status, requestId, serverMessage, retryAfterMs };
   const idPart = requestId === undefined ? '' : ` (request ${requestId})`;
@@ -159,10 +163,32 @@ function failureError(
     : new NetworkError(message, fields);
 }
 
+/** A body over the cap: a `ProtocolError`, or for a submit (the POST was accepted) an `AmbiguousSubmitError` caused by one. */
+function overCapError(
+  request: ApiRequest,
+  status: number,
+  body: Extract<AnswerBody, { overCap: true }>,
+  maxBytes: number,
+  deps: HttpDeps,
+): SegmindError {
+  const bodyStart = bodyStartOf(body.head, deps.apiKey);
+  const size = body.declaredBytes === undefined ? 'a body' : `Content-Length ${body.declaredBytes}`;
+  const message = `protocol: ${request.call} answered ${status} with ${size} over the ${maxBytes}-byte cap; ${describeBodyStart(bodyStart)}`;
+  const fields = { call: request.call, status, requestId: request.requestId };
+  const protocol = new ProtocolError(message, { ...fields, bodyStart });
+  if (request.method !== 'POST') return protocol;
+  return new AmbiguousSubmitError(`Segmind submit may have created a job: ${message}`, {
+    ...fields,
+    cause: protocol,
+  });
+}
+
 /**
- * Sends one request with the key and a per-request timeout, and maps every failure to a `SegmindError`.
- * A POST that may have reached the server becomes an `AmbiguousSubmitError`. The caller's abort is
- * rethrown as its reason. No retries here.
+ * Sends one request with the key and a per-request timeout, reads the body within its cap, and maps
+ * every failure to a `SegmindError`. A POST that may have reached the server becomes an
+ * `AmbiguousSubmitError`. The caller's `signal` ends a GET (rethrown as its reason) but a POST only
+ * before it is handed to fetch: once it may have left, it runs to its answer or its own timeout,
+ * since a job may be billed and its id is in the answer. No retries here.
  */
 export async function sendOnce(
   request: ApiRequest,
@@ -170,8 +196,9 @@ export async function sendOnce(
   signal?: AbortSignal,
 ): Promise<ApiAnswer> {
   signal?.throwIfAborted();
+  const caller = request.method === 'GET' ? signal : undefined;
   const timeout = AbortSignal.timeout(deps.timeoutMs);
-  const combined = signal === undefined ? timeout : AbortSignal.any([signal, timeout]);
+  const combined = caller === undefined ? timeout : AbortSignal.any([caller, timeout]);
   const headers: Record<string, string> = { accept: 'application/json' };
   if (deps.apiKey !== undefined) headers['x-api-key'] = deps.apiKey;
   if (request.body !== undefined) headers['content-type'] = 'application/json';
@@ -181,19 +208,22 @@ export async function sendOnce(
     if (request.body !== undefined) init.body = request.body;
     response = await deps.fetch(request.url, init);
   } catch (error) {
-    if (signal?.aborted === true) throw signal.reason;
+    if (caller?.aborted === true) throw caller.reason;
     deps.onCall?.(request.call, timeout.aborted ? 'timeout' : 'network');
     throw failureError(request, error, timeout.aborted, deps, false);
   }
   deps.onCall?.(request.call, response.status);
-  let text: string;
+  const maxBytes = request.call === 'result' ? deps.maxResultAnswerBytes : deps.maxAnswerBytes;
+  let body: AnswerBody;
   try {
-    text = await response.text();
+    body = await readAnswerBody(response, maxBytes);
   } catch (error) {
-    if (signal?.aborted === true) throw signal.reason;
+    if (caller?.aborted === true) throw caller.reason;
     if (!response.ok) throw errorForStatus(request, response.status, response.headers, '', deps);
     throw failureError(request, error, timeout.aborted, deps, true);
   }
+  const text = body.overCap ? body.head : body.text;
   if (!response.ok) throw errorForStatus(request, response.status, response.headers, text, deps);
-  return { status: response.status, json: parseJsonObject(text) };
+  if (body.overCap) throw overCapError(request, response.status, body, maxBytes, deps);
+  return { status: response.status, json: parseJsonObject(text), bodyStart: bodyStartOf(text, deps.apiKey) };
 }
