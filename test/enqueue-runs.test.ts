@@ -1,12 +1,15 @@
 import assert from 'node:assert/strict';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Job } from 'bullmq';
 import { rowJobId, runKeys } from '../src/queue/keys.js';
 import type { RowJobData } from '../src/queue/row-job.js';
 import { decodeRunMeta } from '../src/queue/run-meta.js';
+import { startSimulator } from '../src/simulator/server.js';
 import { makeSandbox, type Sandbox } from './fixtures/scripts/enqueue-harness.js';
+import { finishedManifest, until } from './helpers/processes.js';
+import { startTestWorker } from './helpers/worker.js';
 import { startPrivateRedis, uniquePrefix, type PrivateRedis } from './helpers/redis.js';
 
 let redis: PrivateRedis;
@@ -176,42 +179,45 @@ test('editing 3 rows of a 2,000-row script queues exactly those 3', async () => 
 });
 
 test('completed audio on disk is skipped; missing audio, a lost job and a dropped row are handled', async () => {
-  await withSandbox(async (sandbox) => {
-    await sandbox.write(
-      's.csv',
-      'id,text\ndone,Finished row\ngone,Audio deleted\nlost,Job lost\nkeep,Waiting row\ndrop,Dropped later\n',
-    );
-    assert.equal((await sandbox.enqueue('s.csv')).code, 0);
-    const jobs = await jobsByRowId(sandbox);
-    const keys = runKeys(sandbox.prefix, 's');
-    const outDir = join(sandbox.dir, 'out', 's');
-    await mkdir(outDir, { recursive: true });
-    // What a worker leaves behind: the outcome, the file, and no job (removeOnComplete).
-    for (const id of ['done', 'gone']) {
-      const job = jobs.get(id);
-      assert.ok(job);
-      const outcome = { status: 'completed', contentHash: job.data.contentHash, file: `${id}.wav` };
-      await sandbox.redis().hset(keys.outcomes, id, JSON.stringify(outcome));
-      await job.remove();
-    }
-    await writeFile(join(outDir, 'done.wav'), 'RIFF');
-    await jobs.get('lost')?.remove();
-    await sandbox.write(
-      's.csv',
-      'id,text\ndone,Finished row\ngone,Audio deleted\nlost,Job lost\nkeep,Waiting row\n',
-    );
+  const sim = await startSimulator({ port: 0, latencyScale: 0.002, seed: 5 });
+  const workerEnv = { SEGMIND_BASE_URL: sim.url, SEGMIND_API_KEY: 'sk-runs', SEGMIND_RPM: '100000' };
+  try {
+    await withSandbox(async (sandbox) => {
+      const outDir = join(sandbox.dir, 'out', 's');
+      const keys = runKeys(sandbox.prefix, 's');
+      // `done` and `gone` made by a worker, then three more rows enqueued while no worker runs.
+      await sandbox.write('s.csv', 'id,text\ndone,Finished row\ngone,Audio deleted\n');
+      assert.equal((await sandbox.enqueue('s.csv')).code, 0);
+      const { rowWorker } = startTestWorker({ env: { ...sandbox.env, ...workerEnv } });
+      try {
+        await until(() => finishedManifest(outDir, 2) !== undefined, 'done and gone made');
+      } finally {
+        await rowWorker.stop();
+      }
+      const all = 'id,text\ndone,Finished row\ngone,Audio deleted\nlost,Job lost\nkeep,Waiting row\n';
+      await sandbox.write('s.csv', `${all}drop,Dropped later\n`);
+      const grown = await sandbox.enqueue('s.csv');
+      assert.match(grown.stdout, /rows: new 3, unchanged 0, skipped 2\n/);
+      const jobs = await jobsByRowId(sandbox);
 
-    const result = await sandbox.enqueue('s.csv');
-    assert.equal(result.code, 0, result.stderr);
-    assert.match(result.stdout, /rows: new 2, unchanged 1, skipped 1, removed 1\n/);
-    const now = await jobsByRowId(sandbox);
-    assert.deepEqual([...now.keys()].sort(), ['gone', 'keep', 'lost']);
-    assert.equal(await sandbox.redis().hexists(keys.outcomes, 'gone'), 0);
-    assert.equal(await sandbox.redis().hexists(keys.outcomes, 'done'), 1);
-    assert.equal(await sandbox.redis().hexists(keys.rows, 'drop'), 0);
-    assert.equal(await sandbox.queue().getJob(jobs.get('drop')?.id ?? ''), undefined);
-    assert.equal(decodeRunMeta(await sandbox.redis().hgetall(keys.meta))?.rows, 4);
-  });
+      await rm(join(outDir, 'gone.wav'));
+      await jobs.get('lost')?.remove();
+      await sandbox.write('s.csv', all);
+      const result = await sandbox.enqueue('s.csv');
+      assert.equal(result.code, 0, result.stderr);
+      assert.match(result.stdout, /rows: new 2, unchanged 1, skipped 1, removed 1\n/);
+      const now = await jobsByRowId(sandbox);
+      assert.deepEqual([...now.keys()].sort(), ['gone', 'keep', 'lost']);
+      assert.equal(await sandbox.redis().hexists(keys.outcomes, 'gone'), 0);
+      assert.equal(await sandbox.redis().hexists(keys.outcomes, 'done'), 1);
+      assert.equal(await sandbox.redis().hexists(keys.rows, 'drop'), 0);
+      assert.equal(await sandbox.queue().getJob(jobs.get('drop')?.id ?? ''), undefined);
+      assert.equal(decodeRunMeta(await sandbox.redis().hgetall(keys.meta))?.rows, 4);
+      assert.equal(sim.ledger().submits.length, 2, 'nothing made twice');
+    }, workerEnv);
+  } finally {
+    await sim.close();
+  }
 });
 
 test('--skip-invalid enqueues the valid rows and lists the rest', async () => {

@@ -8,7 +8,7 @@ import { Redis } from 'ioredis';
 import { globalKeys, ROWS_QUEUE, runKeys } from '../src/queue/keys.js';
 import { startSimulator, type RunningSimulator } from '../src/simulator/server.js';
 import { startPrivateRedis, uniquePrefix, type PrivateRedis } from './helpers/redis.js';
-import { addRows, type FixtureRow } from './helpers/rows.js';
+import { enqueueRowsOk, type ScriptRow } from './helpers/enqueue-rows.js';
 import { settled, startTestWorker } from './helpers/worker.js';
 import { runCli } from './helpers/cli.js';
 
@@ -33,17 +33,19 @@ async function sim(strictVoices: boolean) {
   return running;
 }
 
-/** A run put into Redis as enqueue does, and listed among the runs. */
-async function seedRun(prefix: string, run: string, rows: readonly FixtureRow[]) {
-  const outDir = join(outRoot, prefix, run);
-  await addRows(redis.url, prefix, run, outDir, rows);
-  const client = new Redis(redis.url);
-  await client.zadd(globalKeys(prefix).runs, Date.now(), run);
-  client.disconnect();
-  return outDir;
+/** A run enqueued with the real `tts-batch enqueue`. */
+async function seedRun(prefix: string, run: string, rows: readonly ScriptRow[]) {
+  const target = {
+    env: { REDIS_URL: redis.url, TTS_QUEUE_PREFIX: prefix },
+    run,
+    outRoot: join(outRoot, prefix),
+    scriptPath: join(outRoot, prefix, `${run}.jsonl`),
+  };
+  await enqueueRowsOk(target, rows);
+  return join(outRoot, prefix, run);
 }
 
-const ROWS: FixtureRow[] = [
+const ROWS: ScriptRow[] = [
   { id: 'r001', text: 'The harbour lay still under the fog.' },
   { id: '-dash', text: 'A row whose id a spreadsheet would read as a formula.' },
   // gemini-3.1-flash-tts does not document Sulafat: a strict simulator refuses it (400).

@@ -4,8 +4,10 @@ import type { Redis } from 'ioredis';
 import { UsageError } from '../errors.js';
 import { ROWS_QUEUE } from '../queue/keys.js';
 import { connectRedis, makeRedis } from '../redis/connection.js';
+import { ALLOW_EVICTION_SETTING, checkRedisServer, parseAllowEviction } from '../redis/server-checks.js';
+import { RunDirInUseError } from '../output/run-mark.js';
 import { loadSettings } from '../settings.js';
-import { enqueueScan, type EnqueueResult } from '../enqueue/enqueue.js';
+import { claimRunOutput, enqueueScan, type EnqueueResult } from '../enqueue/enqueue.js';
 import { estimateRun, formatEstimate } from '../enqueue/estimate.js';
 import { makeProgress } from '../enqueue/progress.js';
 import { resolveRowDefaults } from '../enqueue/row-defaults.js';
@@ -37,7 +39,13 @@ Options:
   -h, --help         show this help
 
 A row's own columns win over the options above. Problems are listed as file:line: field: message.
-Exit status: 0 done, 2 bad script or usage (nothing enqueued), 1 any other failure.
+A row whose audio for the same content is in the run's output directory (manifest.jsonl and the
+file, checked) but unknown to Redis (restarted empty) is adopted, not made again. One enqueue of a
+run at a time: a second one waits up to 30 s for the first, then gives up (exit 1).
+The output directory is marked as the run's (.tts-run.json); another run's directory is refused.
+Redis must not evict keys (maxmemory-policy noeviction) unless TTS_ALLOW_EVICTION=1.
+
+Exit status: 0 done, 2 bad script, usage or setup (nothing enqueued), 1 any other failure.
 `;
 
 const ARGS = {
@@ -63,6 +71,7 @@ function summary(
   scheduledAt: number,
 ): string {
   const counts = [`new ${result.new}`, `unchanged ${result.unchanged}`, `skipped ${result.skipped}`];
+  if (result.adopted > 0) counts.push(`adopted ${result.adopted}`);
   if (result.removed > 0) counts.push(`removed ${result.removed}`);
   if (scan.invalidRows > 0) counts.push(`invalid ${scan.invalidRows}`);
   const lines = [`run: ${run}`, `output: ${outDir}`, `rows: ${counts.join(', ')}`];
@@ -71,6 +80,11 @@ function summary(
     lines.push(
       `rescheduled: ${result.rescheduled} jobs already queued ${scheduledAt > 0 ? 'now wait until then' : 'start now'}`,
     );
+  }
+  if (result.manifests) {
+    const { completed, failed, missingFiles } = result.manifests;
+    lines.push(`finished: wrote manifest.json and manifest.csv (${completed} completed, ${failed} failed)`);
+    if (missingFiles.length > 0) lines.push(`  audio files missing: ${missingFiles.length}`);
   }
   return `${lines.join('\n')}\n`;
 }
@@ -83,6 +97,8 @@ export const runEnqueueCommand = defineCommand(HELP, ARGS, async ({ values, posi
   const shownFile = positionals[0];
   const file = resolve(context.cwd, shownFile);
   const settings = loadSettings(context.env);
+  // Read here until settings.ts carries it (it is a setting of enqueue and worker alike).
+  const allowEviction = parseAllowEviction(context.env[ALLOW_EVICTION_SETTING]);
   const dryRun = values['dry-run'] === true;
   limitHeapGrowthForEnqueue();
 
@@ -100,6 +116,12 @@ export const runEnqueueCommand = defineCommand(HELP, ARGS, async ({ values, posi
       redis = makeRedis(settings.redisUrl, 'command');
       redis.on('error', () => {});
       await connectRedis(redis, settings.redisUrl);
+      const server = await checkRedisServer(redis, { allowEviction });
+      for (const warning of server.warnings) context.stderr.write(`warning: ${warning}\n`);
+      if (server.refusal !== undefined) {
+        context.stderr.write(`tts-batch enqueue: ${server.refusal}; nothing was enqueued\n`);
+        return 2;
+      }
     }
 
     const validation = { defaults, maxChars: settings.maxChars };
@@ -141,11 +163,12 @@ export const runEnqueueCommand = defineCommand(HELP, ARGS, async ({ values, posi
     if (redis === undefined || spool === undefined) {
       throw new Error('unreachable: Redis and the spool are ready unless --dry-run');
     }
+    const mark = await claimRunOutput(redis, settings.queuePrefix, run, outDir, new Date());
     queue = new Queue(ROWS_QUEUE, { connection: redis, prefix: settings.queuePrefix });
     queue.on('error', () => {});
     const result = await enqueueScan(
       scan,
-      { run, outDir, defaults, scheduledAt },
+      { run, outDir, defaults, scheduledAt, runId: mark.run_id },
       {
         redis,
         queue,
@@ -159,6 +182,10 @@ export const runEnqueueCommand = defineCommand(HELP, ARGS, async ({ values, posi
     context.stdout.write(summary(run, outDir, result, scan, scheduledAt));
     return 0;
   } catch (error) {
+    if (error instanceof RunDirInUseError) {
+      context.stderr.write(`tts-batch enqueue: ${error.message}; nothing was enqueued\n`);
+      return 2;
+    }
     if (!(error instanceof ScriptError)) throw error;
     context.stderr.write(`${formatProblems(shownFile, error.problems, error.moreCount)}\n`);
     context.stderr.write('tts-batch enqueue: the script cannot be read; nothing was enqueued\n');

@@ -1,7 +1,6 @@
 import { join } from 'node:path';
-import { writeFinalManifests } from '../output/final-manifest.js';
 import { runKeys } from '../queue/keys.js';
-import { readOutcomes } from '../queue/run-outcomes.js';
+import { writeRunManifests, type RunManifests } from '../report/run-manifests.js';
 import { loadSettings } from '../settings.js';
 import { withQueue, type QueueSession } from '../queue/queue-session.js';
 import { targetRuns } from '../status/run-target.js';
@@ -10,41 +9,45 @@ import { defineCommand } from './command-args.js';
 const HELP = `Usage: tts-batch report [--run NAME]
 
 (Re)writes manifest.json and manifest.csv of a run (of every run without --run) in its output
-directory, from the outcomes recorded in Redis: one entry per finished row, in script order.
-Rows still pending are not in the manifest (an entry is \`completed\` or \`failed\`); they are
-counted and listed in the message, and the last worker rewrites the manifest when they finish.
+directory: one entry per finished row, in script order, from the run's manifest.jsonl and the
+outcomes recorded in Redis. Rows still pending are not in the manifest (an entry is \`completed\`
+or \`failed\`); they are counted and listed, and the last worker rewrites the manifest when they
+finish. A completed row whose audio file is gone is written as failed and listed: enqueue the
+script again to remake it.
 
 Options:
   --run NAME   only this run
   -h, --help   this text
 `;
 
-type RunReport = {
-  readonly dir: string;
-  readonly completed: number;
-  readonly failed: number;
-  readonly pending: readonly string[];
-};
+const SHOWN = 20;
 
-async function reportRun(session: QueueSession, run: string, outRoot: string): Promise<RunReport> {
-  const keys = runKeys(session.prefix, run);
-  const [dirFromMeta, rows, outcomes] = await Promise.all([
-    session.redis.hget(keys.meta, 'outDir'),
-    session.redis.hgetall(keys.rows),
-    readOutcomes(session.redis, session.prefix, run),
-  ]);
-  // Only outcomes of the rows as last enqueued: a row edited since has no outcome yet.
-  const current = outcomes.filter((entry) => rows[entry.id] === entry.content_hash);
-  const finished = new Set(current.map((entry) => entry.id));
-  const pending = Object.keys(rows).filter((id) => !finished.has(id));
-  const dir = dirFromMeta || join(outRoot, run);
-  await writeFinalManifests(dir, current);
-  return {
-    dir,
-    completed: current.filter((entry) => entry.status === 'completed').length,
-    failed: current.filter((entry) => entry.status === 'failed').length,
-    pending,
-  };
+function list(label: string, items: readonly string[]): string {
+  const more = items.length > SHOWN ? `, ... (${items.length - SHOWN} more)` : '';
+  return `  ${label}: ${items.slice(0, SHOWN).join(', ')}${more}\n`;
+}
+
+async function reportRun(session: QueueSession, run: string, outRoot: string) {
+  const dirFromMeta = await session.redis.hget(runKeys(session.prefix, run).meta, 'outDir');
+  const outDir = dirFromMeta || join(outRoot, run);
+  const manifests = await writeRunManifests({ redis: session.redis, prefix: session.prefix, run, outDir });
+  return { outDir, ...manifests };
+}
+
+function describe(run: string, report: RunManifests & { readonly outDir: string }): string {
+  const missing = report.missingFiles.length;
+  let text =
+    `${run}: wrote ${join(report.outDir, 'manifest.json')} and manifest.csv: ` +
+    `${report.completed} completed, ${report.failed} failed` +
+    (missing > 0 ? ` (${missing} of them: audio file missing)` : '') +
+    `, ${report.pending.length + report.unlined.length} pending\n`;
+  if (report.pending.length > 0) text += list('pending (not in the manifest yet)', report.pending);
+  if (report.unlined.length > 0)
+    text += list('finished, manifest.jsonl line not written yet', report.unlined);
+  if (missing > 0) {
+    text += list('audio files missing (enqueue the script again to remake them)', report.missingFiles);
+  }
+  return text;
 }
 
 const OPTIONS = { run: { type: 'string' } } as const;
@@ -55,16 +58,7 @@ export const runReportCommand = defineCommand(HELP, { options: OPTIONS }, async 
     const runs = await targetRuns(session, parsed.values.run);
     if (runs.length === 0) context.stdout.write('no runs yet: add one with `tts-batch enqueue <file>`\n');
     for (const run of runs) {
-      const report = await reportRun(session, run, settings.outDir);
-      context.stdout.write(
-        `${run}: wrote ${join(report.dir, 'manifest.json')} and manifest.csv: ` +
-          `${report.completed} completed, ${report.failed} failed, ${report.pending.length} pending\n`,
-      );
-      if (report.pending.length > 0) {
-        const shown = report.pending.slice(0, 20).join(', ');
-        const more = report.pending.length > 20 ? `, ... (${report.pending.length - 20} more)` : '';
-        context.stdout.write(`  pending (not in the manifest yet): ${shown}${more}\n`);
-      }
+      context.stdout.write(describe(run, await reportRun(session, run, settings.outDir)));
     }
     return 0;
   });

@@ -1,8 +1,12 @@
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { claimRunDir, type RunMark } from '../output/run-mark.js';
 import { globalKeys, runKeys } from '../queue/keys.js';
 import { decodeRunMeta, encodeRunMeta, type RowDefaults, type RunMeta } from '../queue/run-meta.js';
+import { writeRunManifests, type RunManifests } from '../report/run-manifests.js';
 import { addRowJobs } from './add-jobs.js';
+import { adoptAudioOnDisk } from './adopt-audio.js';
+import { acquireEnqueueLock, type EnqueueLockOptions } from './enqueue-lock.js';
 import type { RowSpool } from './row-spool.js';
 import type { Progress } from './progress.js';
 import { reconcileRun, type RowCounts } from './reconcile.js';
@@ -16,6 +20,8 @@ export type EnqueuePlan = {
   readonly defaults: RowDefaults;
   /** ms since epoch; 0 = start at once. */
   readonly scheduledAt: number;
+  /** The run's id from the mark of its output directory (see claimRunOutput). */
+  readonly runId: string;
 };
 
 export type EnqueueDeps = {
@@ -27,22 +33,60 @@ export type EnqueueDeps = {
   readonly signal?: AbortSignal;
   /** Pass 1's validated rows, from which pass 2 adds the jobs. */
   readonly spool: RowSpool;
+  /** How long to wait for another enqueue of the run, and the lock's TTL (defaults: 30 s each). */
+  readonly lock?: EnqueueLockOptions;
 };
 
 export type EnqueueResult = RowCounts & {
   readonly added: number;
   /** Jobs already queued that were moved to this enqueue's schedule (`--at` changed). */
   readonly rescheduled: number;
+  /** Written when this enqueue finished the run (rows adopted or removed, none left to make). */
+  readonly manifests: RunManifests | undefined;
 };
 
 /**
- * Turns a validated script into the run's state and jobs: the run's metadata, then every row's
- * content hash (so the run cannot look finished early), then the jobs, in chunks.
+ * Claims the run's output directory (`.tts-run.json`, see output/run-mark.ts) before anything is
+ * written to Redis: a directory of another run is refused (RunDirInUseError) with Redis untouched.
+ * A new mark takes the run id Redis already knows for the run, if any.
+ */
+export async function claimRunOutput(
+  redis: Redis,
+  prefix: string,
+  run: string,
+  outDir: string,
+  now: Date,
+): Promise<RunMark> {
+  const known = await redis.hget(runKeys(prefix, run).meta, 'runId');
+  return claimRunDir(outDir, { prefix, run }, { runId: known ?? undefined, now });
+}
+
+/**
+ * Turns a validated script into the run's state and jobs, one enqueue of a run at a time (a lock
+ * in Redis; see enqueue-lock.ts): the run's metadata, every row's content hash (so the run cannot
+ * look finished early), rows whose audio is already on disk adopted, then the jobs, in chunks.
  */
 export async function enqueueScan(
   scan: ScriptScan,
   plan: EnqueuePlan,
   deps: EnqueueDeps,
+): Promise<EnqueueResult> {
+  const lock = await acquireEnqueueLock(deps.redis, deps.prefix, plan.run, {
+    ...deps.lock,
+    ...(deps.signal ? { signal: deps.signal } : {}),
+  });
+  const signal = deps.signal ? AbortSignal.any([deps.signal, lock.lost]) : lock.lost;
+  try {
+    return await enqueueLocked(scan, plan, { ...deps, signal });
+  } finally {
+    await lock.release().catch(() => {});
+  }
+}
+
+async function enqueueLocked(
+  scan: ScriptScan,
+  plan: EnqueuePlan,
+  deps: EnqueueDeps & { readonly signal: AbortSignal },
 ): Promise<EnqueueResult> {
   const { redis, prefix } = deps;
   const { run } = plan;
@@ -60,6 +104,7 @@ export async function enqueueScan(
     updatedAt: nowMs,
     scheduledAt: plan.scheduledAt,
     options: JSON.stringify(plan.defaults),
+    runId: plan.runId,
   };
   await redis
     .multi()
@@ -68,12 +113,12 @@ export async function enqueueScan(
     .exec();
 
   deps.progress.start('checking', scan.validRows, 'rows');
-  const { counts, needsJob } = await reconcileRun(
-    { redis, queue: deps.queue, prefix, run, outDir: plan.outDir },
-    scan,
-    (checked) => deps.progress.update(checked),
-  );
-  deps.signal?.throwIfAborted();
+  const state = { redis, queue: deps.queue, prefix, run, outDir: plan.outDir, signal: deps.signal };
+  const reconciled = await reconcileRun(state, scan, (checked) => deps.progress.update(checked));
+  const { needsJob } = reconciled;
+  deps.signal.throwIfAborted();
+  const { adopted } = await adoptAudioOnDisk({ ...state, nowMs: deps.nowMs }, scan, needsJob);
+  const counts = { ...reconciled.counts, new: reconciled.counts.new - adopted, adopted };
 
   // A new --at (or none after one) applies to the jobs already queued too, before new ones come.
   const rescheduled =
@@ -89,7 +134,7 @@ export async function enqueueScan(
       outDir: plan.outDir,
       scheduledAt: plan.scheduledAt,
       nowMs: deps.nowMs,
-      ...(deps.signal ? { signal: deps.signal } : {}),
+      signal: deps.signal,
     },
     scan,
     needsJob,
@@ -97,5 +142,15 @@ export async function enqueueScan(
     (jobs) => deps.progress.update(jobs),
   );
   deps.progress.stop();
-  return { ...counts, added, rescheduled };
+  // No worker will finish a run that this enqueue finished (rows adopted or removed, none added).
+  const finishedHere = added === 0 && counts.adopted + counts.removed > 0 && (await isFinished(redis, keys));
+  const manifests = finishedHere
+    ? await writeRunManifests({ redis, prefix, run, outDir: plan.outDir })
+    : undefined;
+  return { ...counts, added, rescheduled, manifests };
+}
+
+async function isFinished(redis: Redis, keys: ReturnType<typeof runKeys>): Promise<boolean> {
+  const [outcomes, rows] = await Promise.all([redis.hlen(keys.outcomes), redis.hlen(keys.rows)]);
+  return rows > 0 && outcomes >= rows;
 }

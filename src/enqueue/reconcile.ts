@@ -1,8 +1,7 @@
-import { access } from 'node:fs/promises';
-import { basename, join } from 'node:path';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { rowJobId, runKeys } from '../queue/keys.js';
+import { classifyRows, type RowKind, type ScriptRowRef } from './classify-rows.js';
 import type { ScriptScan } from './scan-script.js';
 
 /** Rows per round trip while comparing the script with the run in Redis. */
@@ -17,6 +16,11 @@ export type RowCounts = {
   readonly unchanged: number;
   /** Rows whose identical audio is already complete in the output directory. */
   readonly skipped: number;
+  /**
+   * Rows Redis had no outcome for whose audio was found complete in the output directory (its
+   * manifest.jsonl line and the file, checked) and recorded instead of made again.
+   */
+  readonly adopted: number;
   /** Rows of an earlier enqueue that are no longer in the script. */
   readonly removed: number;
 };
@@ -34,26 +38,8 @@ export type RunState = {
   readonly run: string;
   /** Absolute output directory of the run. */
   readonly outDir: string;
+  readonly signal?: AbortSignal | undefined;
 };
-
-type Outcome = { readonly status?: unknown; readonly contentHash?: unknown; readonly file?: unknown };
-
-function parseOutcome(json: string | null): Outcome | undefined {
-  if (json === null) return undefined;
-  try {
-    const value: unknown = JSON.parse(json);
-    return value !== null && typeof value === 'object' ? value : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-async function exists(path: string): Promise<boolean> {
-  return access(path).then(
-    () => true,
-    () => false,
-  );
-}
 
 /** Removes a job unless a worker holds it (an active job finishes; its outcome no longer counts). */
 async function removeJob(queue: Queue, jobId: string): Promise<void> {
@@ -70,48 +56,28 @@ export async function reconcileRun(
   scan: ScriptScan,
   onProgress: (rowsChecked: number) => void = () => {},
 ): Promise<Reconciled> {
-  const { redis, queue, run, outDir } = state;
+  const { redis, queue, run } = state;
   const keys = runKeys(state.prefix, run);
   const needsJob = new Uint8Array(scan.records);
-  const counts = { new: 0, unchanged: 0, skipped: 0, removed: 0 };
+  const counts = { new: 0, unchanged: 0, skipped: 0, adopted: 0, removed: 0 };
   let checked = 0;
-  // A run never enqueued before has no row to compare with: every row is new, and the three
-  // lookups per row below (a third of a fresh 200,000-row enqueue's round trips) can be skipped.
+  // A run never enqueued before (or whose Redis state is gone) has no row to compare with: every
+  // row is new, and the three lookups per row of classifyRows (a third of a fresh 200,000-row enqueue's round trips) can be skipped.
   const fresh = (await redis.hlen(keys.rows)) === 0;
   const writes: Promise<unknown>[] = [];
 
   for (let start = 0; start < scan.records; start += RECONCILE_CHUNK_ROWS) {
-    const rows: { seq: number; id: string; hash: string }[] = [];
+    const rows: ScriptRowRef[] = [];
     for (let seq = start; seq < Math.min(start + RECONCILE_CHUNK_ROWS, scan.records); seq += 1) {
       const id = scan.index.id(seq);
       const hash = scan.index.contentHash(seq);
       if (id !== undefined && hash !== undefined && scan.index.isValid(seq)) rows.push({ seq, id, hash });
     }
     if (rows.length === 0) continue;
-    const ids = rows.map((row) => row.id);
-    const [previous, outcomes, jobsExist] = fresh
-      ? [ids.map(() => null), [], null]
-      : await Promise.all([
-          redis.hmget(keys.rows, ...ids),
-          redis.hmget(keys.outcomes, ...ids),
-          redis.pipeline(rows.map((row) => ['exists', queue.toKey(rowJobId(run, row.id, row.hash))])).exec(),
-        ]);
-    const kinds = fresh
-      ? rows.map(() => 'changed' as const)
-      : await Promise.all(
-          rows.map(async (row, at) => {
-            if (previous[at] !== row.hash) return 'changed';
-            const outcome = parseOutcome(outcomes[at] ?? null);
-            const completed = outcome?.status === 'completed' && outcome.contentHash === row.hash;
-            if (completed && typeof outcome.file === 'string') {
-              if (await exists(join(outDir, basename(outcome.file)))) return 'skipped';
-            }
-            const jobThere = jobsExist?.[at]?.[1] === 1;
-            if (jobThere && !completed) return 'unchanged';
-            // The job is gone (removed, or failed and cleaned) or the audio file is: queue it again.
-            return jobThere ? 'requeued-stale-job' : 'requeued';
-          }),
-        );
+    state.signal?.throwIfAborted();
+    const { kinds, previous }: { kinds: readonly RowKind[]; previous: readonly (string | null)[] } = fresh
+      ? { kinds: rows.map(() => 'changed' as const), previous: [] }
+      : await classifyRows(state, rows);
 
     const changed: { id: string; hash: string }[] = [];
     const cleared: string[] = [];

@@ -9,26 +9,63 @@ export function csvCell(value: string | number | boolean | null | undefined | re
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
-export function manifestCsv(entries: readonly ManifestEntry[]): string {
-  const metadataColumns = [...new Set(entries.flatMap((entry) => Object.keys(entry.metadata)))].filter(
-    (column) => !(MANIFEST_COLUMNS as readonly string[]).includes(column),
-  );
-  const header = [...MANIFEST_COLUMNS, ...metadataColumns];
-  const lines = [header.map(csvCell).join(',')];
-  for (const entry of entries) {
-    const cells = [
-      ...MANIFEST_COLUMNS.map((column) => entry[column]),
-      ...metadataColumns.map((column) => entry.metadata[column]),
-    ];
-    lines.push(cells.map(csvCell).join(','));
-  }
-  return `${lines.join('\r\n')}\r\n`;
+/** A metadata key that is not one of the fixed columns (those win; the key is not repeated). */
+export function isMetadataColumn(key: string): boolean {
+  return !(MANIFEST_COLUMNS as readonly string[]).includes(key);
 }
 
-/** Writes manifest.json and manifest.csv of a run: one entry per row, in script order. */
+/** The header line of manifest.csv, with its line break. */
+export function manifestCsvHeader(metadataColumns: readonly string[]): string {
+  return `${[...MANIFEST_COLUMNS, ...metadataColumns].map(csvCell).join(',')}\r\n`;
+}
+
+/** One entry's line of manifest.csv, with its line break. */
+export function manifestCsvRow(entry: ManifestEntry, metadataColumns: readonly string[]): string {
+  const cells = [
+    ...MANIFEST_COLUMNS.map((column) => entry[column]),
+    ...metadataColumns.map((column) => entry.metadata[column]),
+  ];
+  return `${cells.map(csvCell).join(',')}\r\n`;
+}
+
+export function manifestCsv(entries: readonly ManifestEntry[]): string {
+  const metadataColumns = [...new Set(entries.flatMap((entry) => Object.keys(entry.metadata)))].filter(
+    isMetadataColumn,
+  );
+  return manifestCsvHeader(metadataColumns) + entries.map((e) => manifestCsvRow(e, metadataColumns)).join('');
+}
+
+/**
+ * One entry as an element of manifest.json's array (indented as `JSON.stringify(array, null, 2)`
+ * indents it, without separator), `content_hash` left out: the files are for people and tools
+ * downstream, the hash is the product's own bookkeeping.
+ */
+export function manifestJsonElement(entry: ManifestEntry): string {
+  const { content_hash: _hash, ...shown } = entry;
+  return `  ${JSON.stringify(shown, null, 2).replace(/\n/g, '\n  ')}`;
+}
+
+/** manifest.json from its elements, as pieces: `[`, the elements separated by `,`, `]`. */
+export const MANIFEST_JSON = {
+  open: '[\n',
+  separator: ',\n',
+  close: '\n]\n',
+  empty: '[]\n',
+} as const;
+
+/**
+ * Writes manifest.json and manifest.csv of a run from entries in memory: one entry per row, in
+ * script order. For small sets of entries; a run's final manifests come from
+ * report/run-manifests.ts, which streams them from manifest.jsonl.
+ */
 export async function writeFinalManifests(runDir: string, entries: readonly ManifestEntry[]): Promise<void> {
   const ordered = [...entries].sort((a, b) => a.seq - b.seq);
-  const json = ordered.map(({ content_hash: _hash, ...entry }) => entry);
-  await writeFileAtomic(runDir, 'manifest.json', `${JSON.stringify(json, null, 2)}\n`);
+  const json =
+    ordered.length === 0
+      ? MANIFEST_JSON.empty
+      : MANIFEST_JSON.open +
+        ordered.map(manifestJsonElement).join(MANIFEST_JSON.separator) +
+        MANIFEST_JSON.close;
+  await writeFileAtomic(runDir, 'manifest.json', json);
   await writeFileAtomic(runDir, 'manifest.csv', manifestCsv(ordered));
 }

@@ -15,6 +15,11 @@ export type RunMeta = {
   readonly scheduledAt: number;
   /** JSON of the defaults used (model, voices, temperature). */
   readonly options: string;
+  /**
+   * The run's id, also in its output directory's `.tts-run.json` (see output/run-mark.ts), so a
+   * worker can tell the directory it sees is this run's. '' for runs enqueued before it existed.
+   */
+  readonly runId: string;
 };
 
 export type RowDefaults = {
@@ -39,5 +44,6 @@ export function decodeRunMeta(hash: Record<string, string>): RunMeta | undefined
     updatedAt: Number(hash['updatedAt'] ?? 0),
     scheduledAt: Number(hash['scheduledAt'] ?? 0),
     options: hash['options'] ?? '{}',
+    runId: hash['runId'] ?? '',
   };
 }

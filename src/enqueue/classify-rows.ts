@@ -1,0 +1,63 @@
+import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { rowJobId, runKeys } from '../queue/keys.js';
+import { readRowOutcomes } from '../queue/run-outcomes.js';
+import { audioFileState } from '../report/audio-on-disk.js';
+
+/** What a re-enqueue does with a script row, from what Redis and the output directory hold for it. */
+export type RowKind =
+  /** First seen, or its content changed: gets a job (the old content's job and outcome go). */
+  | 'changed'
+  /** Completed for this content and its audio file is there at its size: nothing to do. */
+  | 'skipped'
+  /** Its job for this content is in the queue (waiting, delayed, active or failed): left as it is. */
+  | 'unchanged'
+  /** No job, and no completed outcome with its file: queued again. */
+  | 'requeued'
+  /** Completed, but its audio file is gone; a job of it is still there: that job goes, a new one comes. */
+  | 'requeued-stale-job';
+
+export type ScriptRowRef = { readonly seq: number; readonly id: string; readonly hash: string };
+
+export type ClassifyState = {
+  readonly redis: Redis;
+  readonly queue: Queue;
+  readonly prefix: string;
+  readonly run: string;
+  readonly outDir: string;
+};
+
+/**
+ * Classifies one chunk of rows of a run enqueued before. The order of the reads matters: a
+ * worker records a row's outcome before BullMQ removes its completed job, so whether the job
+ * exists is read first and the outcomes after (never in parallel). A job seen gone then has its
+ * outcome visible; read the other way round, a row finishing in between shows neither its job
+ * nor its outcome, and was queued and paid for a second time.
+ */
+export async function classifyRows(
+  state: ClassifyState,
+  rows: readonly ScriptRowRef[],
+): Promise<{ readonly kinds: RowKind[]; readonly previous: (string | null)[] }> {
+  const { redis, queue, run, outDir } = state;
+  const ids = rows.map((row) => row.id);
+  const [previous, jobsExist] = await Promise.all([
+    redis.hmget(runKeys(state.prefix, run).rows, ...ids),
+    redis.pipeline(rows.map((row) => ['exists', queue.toKey(rowJobId(run, row.id, row.hash))])).exec(),
+  ]);
+  const outcomes = await readRowOutcomes(redis, state.prefix, run, ids);
+  const kinds = await Promise.all(
+    rows.map(async (row, at): Promise<RowKind> => {
+      if (previous[at] !== row.hash) return 'changed';
+      const jobThere = jobsExist?.[at]?.[1] === 1;
+      const outcome = outcomes[at];
+      if (outcome?.status === 'completed' && outcome.contentHash === row.hash) {
+        const audio =
+          outcome.file === null ? 'missing' : await audioFileState(outDir, outcome.file, outcome.bytes);
+        if (audio === 'ok') return 'skipped';
+        return jobThere ? 'requeued-stale-job' : 'requeued';
+      }
+      return jobThere ? 'unchanged' : 'requeued';
+    }),
+  );
+  return { kinds, previous };
+}
