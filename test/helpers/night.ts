@@ -59,6 +59,7 @@ export async function startNight(
   const target = { env, run: 'night', outRoot, scriptPath: join(outRoot, 'scripts', 'night.jsonl') };
   const client = new Redis(redis.url);
   const queues: Queue[] = [];
+  const connections: Redis[] = [];
   return {
     redis,
     sim,
@@ -67,8 +68,10 @@ export async function startNight(
     env,
     client,
     queue() {
+      const connection = new Redis(redis.url, { maxRetriesPerRequest: null });
+      connections.push(connection);
       const queue = new Queue(ROWS_QUEUE, {
-        connection: new Redis(redis.url, { maxRetriesPerRequest: null }),
+        connection,
         prefix,
       });
       queues.push(queue);
@@ -83,6 +86,7 @@ export async function startNight(
     },
     async close() {
       for (const queue of queues) await queue.close();
+      for (const connection of connections) connection.disconnect();
       client.disconnect();
       await sim.close();
       await redis.stop();
