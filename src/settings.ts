@@ -186,7 +186,12 @@ export function loadSettings(env: Env = process.env): Settings {
     shutdownGraceMs: integer(env, 'TTS_SHUTDOWN_GRACE_MS', DEFAULT_SETTINGS.shutdownGraceMs, 0),
     lockDurationMs: integer(env, 'TTS_LOCK_DURATION_MS', DEFAULT_SETTINGS.lockDurationMs, 1000),
     rowDeadlineMs: integer(env, 'TTS_ROW_DEADLINE_MS', DEFAULT_SETTINGS.rowDeadlineMs, 1000),
-    rowTransientFailures: integer(env, 'TTS_ROW_TRANSIENT_FAILURES', DEFAULT_SETTINGS.rowTransientFailures, 0),
+    rowTransientFailures: integer(
+      env,
+      'TTS_ROW_TRANSIENT_FAILURES',
+      DEFAULT_SETTINGS.rowTransientFailures,
+      0,
+    ),
     maxProtocolErrors: integer(env, 'TTS_MAX_PROTOCOL_ERRORS', DEFAULT_SETTINGS.maxProtocolErrors, 1),
     httpRetries: integer(env, 'TTS_HTTP_RETRIES', DEFAULT_SETTINGS.httpRetries, 0),
     allowEviction: ['1', 'true', 'yes'].includes(text(env, 'TTS_ALLOW_EVICTION')?.toLowerCase() ?? ''),

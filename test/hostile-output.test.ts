@@ -11,7 +11,7 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { ROWS_QUEUE } from '../src/queue/keys.js';
 import type { RowJobData } from '../src/queue/row-job.js';
-import { addRowsWithAttempts, listTree } from './helpers/hostile-files.js';
+import { listTree } from './helpers/hostile-files.js';
 import { finishedManifest, until } from './helpers/processes.js';
 import { startPrivateRedis, uniquePrefix, type PrivateRedis } from './helpers/redis.js';
 import { addRows, sha256 } from './helpers/rows.js';

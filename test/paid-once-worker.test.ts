@@ -94,7 +94,7 @@ test('retry of FAILED rows makes one new, counted submit each (defect 4)', async
     'the retried rows to end',
   );
   const entries = await finished(n, rows.length);
-  await until(async () => {
+  await until(() => {
     const current = finishedManifest(n.outDir, rows.length) ?? [];
     return current
       .filter((entry) => failed.includes(String(entry['id'])))

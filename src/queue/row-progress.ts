@@ -213,7 +213,7 @@ export type ProgressStore = {
   ): Promise<BeginResult>;
   answer(id: string, fallback: RowProgress, token: string, request: SubmittedRequest): Promise<RowProgress>;
   cancel(id: string, fallback: RowProgress, token: string): Promise<RowProgress>;
-  settle(id: string, fallback: RowProgress, token: string | '*', reason: string): Promise<RowProgress>;
+  settle(id: string, fallback: RowProgress, token: string, reason: string): Promise<RowProgress>;
   save(id: string, progress: RowProgress): Promise<RowProgress>;
 };
 

@@ -9,7 +9,8 @@ export type LuaScript = {
 };
 
 export function luaScript(name: string, numberOfKeys: number, lua: string): LuaScript {
-  if (!/^tts[A-Z][A-Za-z]+$/.test(name)) throw new Error(`Lua script name \`${name}\` must look like ttsName`);
+  if (!/^tts[A-Z][A-Za-z]+$/.test(name))
+    throw new Error(`Lua script name \`${name}\` must look like ttsName`);
   return { name, numberOfKeys, lua };
 }
 
