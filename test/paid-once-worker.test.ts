@@ -182,3 +182,25 @@ test('submits answered 200 in a shape the API does not document halt the fleet (
   const status = await runCli(['status', '--run', 'night'], n.env);
   assert.match(status.stdout, /HALT|halt/);
 });
+
+test('one SIGTERM ends a worker whose Redis is gone; its rows return to the queue (defect 15)', async () => {
+  const n = await night({ sim: { latencyScale: 0.5 }, env: { TTS_SHUTDOWN_GRACE_MS: '1000' } });
+  const rows = nightRows(4, 'orphan');
+  await enqueueRowsOk(n.target, rows);
+  const child = spawned(n.env);
+  await until(() => n.sim.ledger().submits.length === rows.length, 'every row in flight');
+  await n.redis.kill();
+  const exited = new Promise<number | null>((resolve) => child.child.once('exit', (code) => resolve(code)));
+  child.child.kill('SIGTERM');
+  let code: number | null | undefined;
+  void exited.then((value) => (code = value));
+  await until(() => code !== undefined, 'the worker to exit after one SIGTERM');
+  assert.match(child.output(), /stop_without_redis|worker_stopped/);
+  // Redis back (empty: it kept nothing), the run enqueued again: the rows are made, none billed twice.
+  await n.redis.restart();
+  await enqueueRowsOk(n.target, rows);
+  spawned(n.env);
+  const entries = await finished(n, rows.length);
+  assert.ok(entries.every((entry) => entry['status'] === 'completed'));
+  assertBilledAtMostRecorded(n.sim.ledger(), entries);
+});

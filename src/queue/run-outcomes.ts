@@ -28,7 +28,8 @@ export type OutcomeStats = { readonly audioMs: number; readonly costUsd: number 
 
 // KEYS: rows, outcomes, progress, stats. ARGV: id, content hash, encoded outcome, status, audio
 // ms, cost, now. A completed outcome replaces a failed one of the same content (a second worker
-// saved the audio after all); the row's progress goes with completion (its submits are in the outcome).
+// saved the audio after all). The row's progress stays until the manifest line is written
+// (markLined), so that a worker killed in between leaves the next one what the line needs.
 const RECORD = luaScript(
   'ttsRecordOutcome',
   4,
@@ -54,7 +55,6 @@ end
 local outcome = cjson.decode(ARGV[3])
 outcome['t'] = tonumber(ARGV[7])
 redis.call('HSET', KEYS[2], ARGV[1], cjson.encode(outcome))
-if ARGV[4] == 'completed' then redis.call('HDEL', KEYS[3], ARGV[1]) end
 if replacing then redis.call('HINCRBY', KEYS[4], 'failed', -1) end
 redis.call('HINCRBY', KEYS[4], ARGV[4], 1)
 if tonumber(ARGV[5]) > 0 then redis.call('HINCRBY', KEYS[4], 'audio_ms', ARGV[5]) end
@@ -95,9 +95,10 @@ export async function recordRowOutcome(
   return { result, finished: finished === 1, lined: lined === 1, recordedAtMs: at };
 }
 
+// KEYS: outcomes, progress. A completed row's progress is no longer needed once its line is written.
 const MARK_LINED = luaScript(
   'ttsMarkLined',
-  1,
+  2,
   `
 local stored = redis.call('HGET', KEYS[1], ARGV[1])
 if not stored then return 0 end
@@ -105,6 +106,7 @@ local outcome = cjson.decode(stored)
 if outcome['h'] ~= ARGV[2] then return 0 end
 outcome['j'] = 1
 redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(outcome))
+if outcome['s'] == 'c' then redis.call('HDEL', KEYS[2], ARGV[1]) end
 return 1
 `,
 );
@@ -117,7 +119,8 @@ export async function markLined(
   id: string,
   contentHash: string,
 ): Promise<void> {
-  await runScript(redis, MARK_LINED, [runKeys(prefix, run).outcomes], [id, contentHash]);
+  const keys = runKeys(prefix, run);
+  await runScript(redis, MARK_LINED, [keys.outcomes, keys.progress], [id, contentHash]);
 }
 
 /** The recorded outcomes of `ids` (undefined where there is none), in one round trip. */

@@ -1,6 +1,13 @@
 import type { Job } from 'bullmq';
 import type { RowJobData } from '../queue/row-job.js';
-import { emptyProgress, makeProgressStore, type RowProgress } from '../queue/row-progress.js';
+import { makeSubmitJournal, type SubmitJournal } from '../output/submit-journal.js';
+import type { Logger } from '../log.js';
+import {
+  emptyProgress,
+  makeProgressStore,
+  type ProgressStore,
+  type RowProgress,
+} from '../queue/row-progress.js';
 import { readRowOutcomes } from '../queue/run-outcomes.js';
 import { runKeys } from '../queue/keys.js';
 import { failRow, handleRowError } from './row-error.js';
@@ -72,9 +79,12 @@ async function loadRow(
     store.load(data.id, data.contentHash),
     readRowOutcomes(context.redis, context.prefix, data.run, [data.id]),
   ]);
-  // A version with no progress left starts from the submits its outcome recorded (a retried row).
   const same = outcome?.contentHash === data.contentHash ? outcome : undefined;
-  const progress = stored ?? emptyProgress(data.contentHash, same?.submits ?? 0);
+  const journal = makeSubmitJournal(outDir);
+  // A version Redis has no progress for starts from the submits its outcome recorded (a retried
+  // row), or from the output directory's journal (Redis forgot the row while it was in flight).
+  const progress =
+    stored ?? (await fromJournal(journal, store, data.id, data.contentHash, same?.submits ?? 0, logger));
   const statsKey = runKeys(context.prefix, data.run).stats;
   const row: Row = {
     data,
@@ -82,6 +92,7 @@ async function loadRow(
     attempt: job.attemptsStarted || job.attemptsMade + 1,
     outDir,
     store,
+    journal,
     logger,
     signal,
     progress,
@@ -93,10 +104,40 @@ async function loadRow(
       onCall: () => (row.unsavedCalls += 1),
     }),
   };
-  if (same?.status === 'completed' && !progress.saved) {
-    // Recorded already (a job added again for a finished row): nothing to pay for.
+  if (same?.status === 'completed' && !stored?.saved) {
+    // Recorded, and its manifest line written (a job added again for a finished row): nothing to pay for.
     logger.info({ event: 'already_recorded' }, 'row already has its outcome; not submitting');
     return 'done';
   }
   return row;
+}
+
+/**
+ * The progress a row's journal on disk implies: its submits stay counted (with a reason for each
+ * one whose answer never came), and its last request is polled again rather than paid for anew.
+ */
+async function fromJournal(
+  journal: SubmitJournal,
+  store: ProgressStore,
+  id: string,
+  contentHash: string,
+  recordedSubmits: number,
+  logger: Logger,
+): Promise<RowProgress> {
+  const empty = emptyProgress(contentHash, recordedSubmits);
+  const found = await journal.read(id, contentHash);
+  if (!found || found.submits <= recordedSubmits) return empty;
+  logger.warn(
+    { event: 'progress_from_journal', submits: found.submits, requestId: found.last?.requestId },
+    'Redis had no progress for this row: resuming from the submit journal in the output directory',
+  );
+  const unanswered = found.submits - (found.last ? 1 : 0) - recordedSubmits;
+  const reasons = Array.from({ length: Math.max(unanswered, 0) }, () => 'crash-during-submit').join(',');
+  return store.save(id, {
+    ...empty,
+    submits: found.submits,
+    reasons,
+    current: found.last,
+    lastRequestId: found.last?.requestId,
+  });
 }

@@ -44,6 +44,7 @@ export async function recordStep(row: Row, context: RowContext, outcome: Outcome
         'Redis no longer knows this row; outcome kept in manifest.jsonl',
       );
       await appendLine(row.outDir, 'manifest.jsonl', line);
+      if (outcome.status === 'completed') await row.journal.remove(row.data.id);
       return 'done';
     case 'duplicate':
       if (recorded.lined) break;
@@ -80,6 +81,7 @@ async function appendLineOrHandBack(row: Row, context: RowContext, line: string)
     throw new HandBack('manifest line not written', LINE_ORPHANED_MS);
   }
   await markLined(context.redis, context.prefix, row.data.run, row.data.id, row.data.contentHash);
+  if (row.progress.saved) await row.journal.remove(row.data.id);
 }
 
 async function finishRun(row: Row, context: RowContext): Promise<void> {

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '../../log.js';
 import type { RowJobData } from '../../queue/row-job.js';
+import type { SubmitJournal } from '../../output/submit-journal.js';
 import type { ProgressStore, RowProgress } from '../../queue/row-progress.js';
 import type { SegmindClient } from '../../segmind/client.js';
 import type { ModelSlug } from '../../segmind/models.js';
@@ -51,6 +52,8 @@ export type Row = {
   readonly attempt: number;
   readonly outDir: string;
   readonly store: ProgressStore;
+  /** The output directory's record of this row's submissions (for a Redis that forgets). */
+  readonly journal: SubmitJournal;
   readonly logger: Logger;
   readonly signal: AbortSignal;
   progress: RowProgress;

@@ -10,10 +10,7 @@ import type { Row, RowContext } from './row-context.js';
  * nothing and is taken back first. The client's `beforeRequest` hook calls this.
  */
 export async function beginSubmit(row: Row): Promise<void> {
-  if (row.sendingToken !== undefined) {
-    row.progress = await row.store.cancel(row.data.id, row.progress, row.sendingToken);
-    row.sendingToken = undefined;
-  }
+  if (row.sendingToken !== undefined) await takeBack(row, row.sendingToken);
   const token = randomUUID();
   const began = await row.store.begin(row.data.id, row.progress, token, row.lock);
   if (began.kind === 'fenced')
@@ -21,6 +18,15 @@ export async function beginSubmit(row: Row): Promise<void> {
   row.progress = began.progress;
   if (began.kind === 'current') throw new RequestExists(began.progress);
   row.sendingToken = token;
+  // On disk too before the POST may leave: a Redis that forgets the row does not forget this.
+  await row.journal.append(row.data.id, { t: 'send', token, h: row.data.contentHash, at: Date.now() });
+}
+
+/** The POST surely created nothing: not counted, in Redis and on disk. */
+async function takeBack(row: Row, token: string): Promise<void> {
+  row.sendingToken = undefined;
+  await row.journal.append(row.data.id, { t: 'cancel', token, h: row.data.contentHash, at: Date.now() });
+  row.progress = await row.store.cancel(row.data.id, row.progress, token);
 }
 
 /**
@@ -38,10 +44,9 @@ export async function submitStep(row: Row, context: RowContext): Promise<RowProg
     row.sendingToken = undefined;
     if (error instanceof RequestExists) return error.progress;
     if (token !== undefined) {
-      row.progress =
-        classifyError(error).action === 'ambiguous-submit'
-          ? await row.store.settle(row.data.id, row.progress, token, 'ambiguous')
-          : await row.store.cancel(row.data.id, row.progress, token);
+      if (classifyError(error).action === 'ambiguous-submit') {
+        row.progress = await row.store.settle(row.data.id, row.progress, token, 'ambiguous');
+      } else await takeBack(row, token);
     }
     throw error;
   }
@@ -53,6 +58,13 @@ export async function submitStep(row: Row, context: RowContext): Promise<RowProg
     responseUrl: answer.responseUrl,
     submittedAt: context.now(),
   };
+  await row.journal.append(row.data.id, {
+    t: 'answer',
+    token,
+    h: row.data.contentHash,
+    at: Date.now(),
+    request,
+  });
   row.progress = await row.store.answer(row.data.id, row.progress, token, request);
   await context.protocol.ok();
   row.logger.info({ event: 'submitted', requestId: answer.requestId }, 'row submitted');

@@ -1,0 +1,75 @@
+import { readFile, rm } from 'node:fs/promises';
+import { appendLine, pathInRun } from './run-files.js';
+
+/** The hidden file of the run directory that journals one row's submits while it is in flight. */
+export function submitJournalFile(id: string): string {
+  return `.${id}.submits.jsonl`;
+}
+
+/** A request as the journal keeps it: enough to poll it again. */
+export type JournaledRequest = {
+  readonly requestId: string;
+  readonly statusUrl: string;
+  readonly responseUrl: string;
+  readonly submittedAt: number;
+};
+
+export type JournalEvent =
+  | { readonly t: 'send'; readonly token: string; readonly h: string; readonly at: number }
+  | { readonly t: 'cancel'; readonly token: string; readonly h: string; readonly at: number }
+  | {
+      readonly t: 'answer';
+      readonly token: string;
+      readonly h: string;
+      readonly at: number;
+      readonly request: JournaledRequest;
+    };
+
+/** What the journal knows of one version of a row: the submits it made and the last request. */
+export type JournalState = {
+  readonly submits: number;
+  readonly last: JournaledRequest | undefined;
+};
+
+/**
+ * The output directory's record of a row's submissions, beside Redis's: a line before every POST
+ * that may leave and after every answer, so that a Redis that restarted empty or was flushed does
+ * not make a row pay again unrecorded. The next worker counts the row's submits from it and
+ * polls its last request again instead of submitting. Removed once the row's manifest line is
+ * written (manifest.jsonl then carries the count).
+ */
+export type SubmitJournal = {
+  append(id: string, event: JournalEvent): Promise<void>;
+  read(id: string, contentHash: string): Promise<JournalState | undefined>;
+  remove(id: string): Promise<void>;
+};
+
+export function makeSubmitJournal(runDir: string): SubmitJournal {
+  const dir = runDir;
+  const file = submitJournalFile;
+  return {
+    append: (id, event) => appendLine(dir, file(id), JSON.stringify(event)),
+    async read(id, contentHash) {
+      const text = await readFile(pathInRun(dir, file(id)), 'utf8').catch(() => undefined);
+      if (text === undefined) return undefined;
+      let submits = 0;
+      let last: JournaledRequest | undefined;
+      for (const line of text.split('\n')) {
+        let event: JournalEvent;
+        try {
+          event = JSON.parse(line) as JournalEvent;
+        } catch {
+          continue; // a line cut short by a crash
+        }
+        if (event.h !== contentHash) continue;
+        if (event.t === 'send') submits += 1;
+        else if (event.t === 'cancel') submits -= 1;
+        else last = event.request;
+      }
+      return submits > 0 || last ? { submits: Math.max(submits, 0), last } : undefined;
+    },
+    async remove(id) {
+      await rm(pathInRun(dir, file(id)), { force: true });
+    },
+  };
+}
