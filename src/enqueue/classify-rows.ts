@@ -2,7 +2,7 @@ import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { rowJobId, runKeys } from '../queue/keys.js';
 import { readRowOutcomes } from '../queue/run-outcomes.js';
-import { audioFileState } from '../report/audio-on-disk.js';
+import { audioFileStates } from '../report/audio-on-disk.js';
 
 /** What a re-enqueue does with a script row, from what Redis and the output directory hold for it. */
 export type RowKind =
@@ -45,19 +45,23 @@ export async function classifyRows(
     redis.pipeline(rows.map((row) => ['exists', queue.toKey(rowJobId(run, row.id, row.hash))])).exec(),
   ]);
   const outcomes = await readRowOutcomes(redis, state.prefix, run, ids);
-  const kinds = await Promise.all(
-    rows.map(async (row, at): Promise<RowKind> => {
-      if (previous[at] !== row.hash) return 'changed';
-      const jobThere = jobsExist?.[at]?.[1] === 1;
-      const outcome = outcomes[at];
-      if (outcome?.status === 'completed' && outcome.contentHash === row.hash) {
-        const audio =
-          outcome.file === null ? 'missing' : await audioFileState(outDir, outcome.file, outcome.bytes);
-        if (audio === 'ok') return 'skipped';
-        return jobThere ? 'requeued-stale-job' : 'requeued';
-      }
-      return jobThere ? 'unchanged' : 'requeued';
-    }),
+  // Only completed outcomes of the row's current content have a file to look for.
+  const completed = rows.map((row, at) => {
+    const outcome = outcomes[at];
+    return outcome?.status === 'completed' && outcome.contentHash === row.hash ? outcome : undefined;
+  });
+  const audio = await audioFileStates(
+    outDir,
+    completed.map((outcome) => outcome ?? { file: null, bytes: null }),
   );
+  const kinds = rows.map((row, at): RowKind => {
+    if (previous[at] !== row.hash) return 'changed';
+    const jobThere = jobsExist?.[at]?.[1] === 1;
+    if (completed[at] !== undefined) {
+      if (audio[at] === 'ok') return 'skipped';
+      return jobThere ? 'requeued-stale-job' : 'requeued';
+    }
+    return jobThere ? 'unchanged' : 'requeued';
+  });
   return { kinds, previous };
 }

@@ -42,7 +42,8 @@ export function manifestCsv(entries: readonly ManifestEntry[]): string {
  */
 export function manifestJsonElement(entry: ManifestEntry): string {
   const { content_hash: _hash, ...shown } = entry;
-  return `  ${JSON.stringify(shown, null, 2).replace(/\n/g, '\n  ')}`;
+  // The element as it is inside its array: `[\n  {...}\n]` without the brackets and breaks.
+  return JSON.stringify([shown], null, 2).slice(2, -2);
 }
 
 /** manifest.json from its elements, as pieces: `[`, the elements separated by `,`, `]`. */

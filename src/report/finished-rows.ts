@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { runKeys } from '../queue/keys.js';
 import { scanRowOutcomes } from '../queue/run-outcomes.js';
+import { makeContentHashes } from './content-hashes.js';
 
 /**
  * The rows of a run that have an outcome for their current content, each under a slot number
@@ -13,7 +14,8 @@ export type FinishedRows = {
   /** The row's slot when it has an outcome for its current content. */
   slotOf(id: string): number | undefined;
   id(slot: number): string;
-  contentHash(slot: number): string;
+  /** Whether the slot's outcome is for content `hash`. */
+  contentHashIs(slot: number, hash: string): boolean;
   status(slot: number): 'completed' | 'failed';
   /** Rows enqueued whose current content has no outcome yet. */
   readonly pending: readonly string[];
@@ -28,7 +30,7 @@ const SCAN_PAGE = 1000;
 export async function loadFinishedRows(redis: Redis, prefix: string, run: string): Promise<FinishedRows> {
   const slots = new Map<string, number>();
   const ids: string[] = [];
-  const hashes: string[] = [];
+  const hashes = makeContentHashes();
   const completed: number[] = [];
   for await (const page of scanRowOutcomes(redis, prefix, run, SCAN_PAGE)) {
     for (const [id, outcome] of page) {
@@ -48,7 +50,7 @@ export async function loadFinishedRows(redis: Redis, prefix: string, run: string
     for (let at = 0; at + 1 < page.length; at += 2) {
       const id = page[at] ?? '';
       const slot = slots.get(id);
-      if (slot !== undefined && hashes[slot] === page[at + 1]) current[slot] = 1;
+      if (slot !== undefined && hashes.is(slot, page[at + 1] ?? '')) current[slot] = 1;
       else if (!seen.has(id)) {
         seen.add(id);
         pending.push(id);
@@ -64,7 +66,7 @@ export async function loadFinishedRows(redis: Redis, prefix: string, run: string
       return slot !== undefined && current[slot] === 1 ? slot : undefined;
     },
     id: (slot) => ids[slot] ?? '',
-    contentHash: (slot) => hashes[slot] ?? '',
+    contentHashIs: (slot, hash) => hashes.is(slot, hash),
     status: (slot) => (completed[slot] === 1 ? 'completed' : 'failed'),
     pending,
   };

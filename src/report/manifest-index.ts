@@ -30,7 +30,7 @@ export async function indexManifestLines(path: string, rows: FinishedRows): Prom
     if (!entry) return;
     const slot = rows.slotOf(entry.id);
     if (slot === undefined) return;
-    if (rows.contentHash(slot) !== entry.content_hash || rows.status(slot) !== entry.status) return;
+    if (!rows.contentHashIs(slot, entry.content_hash) || rows.status(slot) !== entry.status) return;
     offsets[slot] = span.offset;
     lengths[slot] = span.bytes;
     seqs[slot] = entry.seq;

@@ -30,5 +30,7 @@ export function decodeManifestLine(text: string): ManifestEntry | undefined {
     textOrNull(line.audio_sha256) &&
     isCount(line.submits) &&
     (line.metadata === undefined || (typeof line.metadata === 'object' && line.metadata !== null));
-  return ok ? ({ metadata: {}, ...line } as ManifestEntry) : undefined;
+  if (!ok) return undefined;
+  // Key order as written: the final manifests show the fields in the worker's order.
+  return (line.metadata === undefined ? { ...line, metadata: {} } : line) as ManifestEntry;
 }

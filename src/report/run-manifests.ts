@@ -8,7 +8,7 @@ import {
   manifestJsonElement,
 } from '../output/final-manifest.js';
 import type { ManifestEntry } from '../output/manifest-entry.js';
-import { audioFileState } from './audio-on-disk.js';
+import { audioFileStates } from './audio-on-disk.js';
 import { loadFinishedRows } from './finished-rows.js';
 import { indexManifestLines, type ManifestIndex } from './manifest-index.js';
 import { readLineSpans } from './jsonl-lines.js';
@@ -42,7 +42,7 @@ export type RunManifests = {
 };
 
 /** Rows read and checked at a time: bounds the lines in memory, lets neighbouring lines share a read. */
-const WINDOW_ROWS = 2048;
+const WINDOW_ROWS = 256;
 
 /** The error of a completed row whose audio is gone, in the final manifests. */
 export function missingAudioError(file: string, state: 'missing' | 'changed'): string {
@@ -68,17 +68,14 @@ type CheckedEntry = { readonly entry: ManifestEntry; readonly missingFile: strin
 
 /** The entries of `texts`, each completed one's audio file checked (lstat: there, at its size). */
 async function checkedEntries(outDir: string, texts: readonly string[]): Promise<CheckedEntry[]> {
-  const checks = texts.map(async (text): Promise<CheckedEntry | undefined> => {
-    const entry = decodeManifestLine(text);
-    if (!entry) return undefined;
-    if (entry.status !== 'completed') return { entry, missingFile: undefined };
-    const file = entry.file ?? `${entry.id}.wav`;
-    const state = entry.file === null ? 'missing' : await audioFileState(outDir, file, entry.bytes);
-    return state === 'ok'
-      ? { entry, missingFile: undefined }
-      : { entry: withoutAudio(entry, state), missingFile: file };
+  const entries = texts.map((text) => decodeManifestLine(text)).filter((entry) => entry !== undefined);
+  const audio = entries.map((entry) => (entry.status === 'completed' ? entry : { file: null, bytes: null }));
+  const states = await audioFileStates(outDir, audio);
+  return entries.map((entry, at) => {
+    const state = states[at] ?? 'missing';
+    if (entry.status !== 'completed' || state === 'ok') return { entry, missingFile: undefined };
+    return { entry: withoutAudio(entry, state), missingFile: entry.file ?? `${entry.id}.wav` };
   });
-  return (await Promise.all(checks)).filter((checked) => checked !== undefined);
 }
 
 function scriptOrder(count: number, index: ManifestIndex): { lined: Uint32Array; unlinedSlots: number[] } {
@@ -123,14 +120,18 @@ export async function writeRunManifests(input: RunManifestsInput): Promise<RunMa
       const window = lined.subarray(start, start + WINDOW_ROWS);
       const spans = Array.from(window, (slot) => index.span(slot) ?? { offset: 0, bytes: 0 });
       const entries = await checkedEntries(outDir, handle ? await readLineSpans(handle, spans) : []);
+      const jsonPieces: string[] = [];
+      const csvRows: string[] = [];
       for (const { entry, missingFile } of entries) {
         if (entry.status === 'completed') completed += 1;
         else failed += 1;
         if (missingFile !== undefined) missingFiles.push(missingFile);
-        await json.write((first ? '' : MANIFEST_JSON.separator) + manifestJsonElement(entry));
-        await csv.write(manifestCsvRow(entry, index.metadataColumns));
+        jsonPieces.push((first ? '' : MANIFEST_JSON.separator) + manifestJsonElement(entry));
+        csvRows.push(manifestCsvRow(entry, index.metadataColumns));
         first = false;
       }
+      await json.write(jsonPieces.join(''));
+      await csv.write(csvRows.join(''));
     }
     if (lined.length > 0) await json.write(MANIFEST_JSON.close);
     await json.commit();

@@ -1,0 +1,114 @@
+import assert from 'node:assert/strict';
+import { readFile, readdir, truncate } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { makeContentHashes } from '../src/report/content-hashes.js';
+import { writeRunManifests } from '../src/report/run-manifests.js';
+import { runCli } from './helpers/cli.js';
+import { enqueueRowsOk, type ScriptRow } from './helpers/enqueue-rows.js';
+import { startNight, type Night } from './helpers/night.js';
+import { finishedManifest, until } from './helpers/processes.js';
+import { startTestWorker } from './helpers/worker.js';
+
+const cleanups: (() => Promise<unknown>)[] = [];
+after(async () => {
+  for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+});
+
+async function night(): Promise<Night> {
+  const started = await startNight();
+  cleanups.push(() => started.close());
+  return started;
+}
+
+const ROWS: ScriptRow[] = [
+  { id: 'z-last-id', text: 'First in the script, last in id order.', chapter: '1', title: 'Open' },
+  { id: 'a', text: 'Second, with "quotes", commas and\na line break.', chapter: '1' },
+  { id: '-dash', text: 'A row whose id a spreadsheet would read as a formula.', chapter: '=2+2' },
+  { id: 'm', text: 'Fourth and last.', chapter: '2', mood: 'calm' },
+];
+
+async function finishRun(n: Night, rows: readonly ScriptRow[]): Promise<Record<string, unknown>[]> {
+  await enqueueRowsOk(n.target, rows);
+  const { rowWorker } = startTestWorker({ env: n.env });
+  try {
+    let entries: Record<string, unknown>[] | undefined;
+    await until(() => (entries = finishedManifest(n.outDir, rows.length)) !== undefined, 'the run to finish');
+    return entries ?? [];
+  } finally {
+    await rowWorker.stop();
+  }
+}
+
+test('the final manifests are the last manifest.jsonl line of each row, in script order', async () => {
+  const n = await night();
+  const written = await finishRun(n, ROWS);
+  const lines = await n.lines();
+  const expected = ROWS.map((row) => {
+    const { content_hash: _hash, ...entry } = lines.filter((line) => line['id'] === row.id).at(-1) ?? {};
+    return entry;
+  });
+  assert.deepEqual(written, expected, 'manifest.json: every line as written, content_hash left out');
+  assert.equal(
+    await readFile(join(n.outDir, 'manifest.json'), 'utf8'),
+    `${JSON.stringify(expected, null, 2)}\n`,
+  );
+
+  const csv = (await readFile(join(n.outDir, 'manifest.csv'), 'utf8')).split('\r\n');
+  assert.match(csv[0] ?? '', /^id,line,status,file,.*,calls,chapter,title,mood$/);
+  assert.deepEqual(
+    csv.slice(1, -1).map((line) => line.split(',')[0]),
+    ['z-last-id', 'a', "'-dash", 'm'],
+  );
+  assert.match(csv[2] ?? '', /,1,,$/, 'metadata cells of a row without them are empty');
+  assert.ok(csv[3]?.includes(",'=2+2,"), 'a formula in metadata is neutralised');
+  assert.deepEqual(
+    (await readdir(n.outDir)).filter((name) => name.endsWith('.tmp')),
+    [],
+  );
+
+  // Written again from the same lines: the same bytes, and the counts of the report command.
+  const again = await writeRunManifests({
+    redis: n.client,
+    prefix: n.env['TTS_QUEUE_PREFIX'] ?? '',
+    run: 'night',
+    outDir: n.outDir,
+  });
+  assert.deepEqual(again, { completed: 4, failed: 0, pending: [], missingFiles: [], unlined: [] });
+  assert.equal(
+    await readFile(join(n.outDir, 'manifest.json'), 'utf8'),
+    `${JSON.stringify(expected, null, 2)}\n`,
+  );
+});
+
+test('a row whose manifest line is torn is left out and listed, never written from a guess', async () => {
+  const n = await night();
+  await finishRun(n, ROWS);
+  const path = join(n.outDir, 'manifest.jsonl');
+  const text = await readFile(path, 'utf8');
+  const lastLine = text.trimEnd().split('\n').at(-1) ?? '';
+  const tornId = String((JSON.parse(lastLine) as { id: string }).id);
+  // A crash in the middle of the last append: half the line on disk.
+  await truncate(path, Buffer.byteLength(text) - Math.ceil(Buffer.byteLength(lastLine) / 2) - 1);
+  const report = await runCli(['report', '--run', 'night'], n.env);
+  assert.equal(report.code, 0, report.stderr);
+  assert.match(report.stdout, /3 completed, 0 failed, 1 pending/);
+  assert.match(report.stdout, new RegExp(`finished, manifest.jsonl line not written yet: ${tornId}`));
+  const manifest = JSON.parse(await readFile(join(n.outDir, 'manifest.json'), 'utf8')) as { id: string }[];
+  assert.deepEqual(
+    manifest.map((entry) => entry.id),
+    ROWS.map((row) => row.id).filter((id) => id !== tornId),
+  );
+});
+
+test('content hashes are kept compact and compared exactly', () => {
+  const hashes = makeContentHashes(2);
+  const values = ['0123456789abcdef', 'ffffffffffffffff', '0000000000000000', 'not-a-hex-hash'];
+  for (const value of values) hashes.push(value);
+  values.forEach((value, slot) => {
+    assert.equal(hashes.get(slot), value);
+    assert.equal(hashes.is(slot, value), true);
+    assert.equal(hashes.is(slot, '0123456789abcdee'), false);
+  });
+  assert.equal(hashes.is(9, '0123456789abcdef'), false);
+});
