@@ -111,13 +111,16 @@ test('retry of FAILED rows makes one new, counted submit each (defect 4)', async
 });
 
 test('Redis stopped longer than the lock: each row recorded once, counters equal the manifest (defect 6)', async () => {
-  const n = await night({ sim: { latencyScale: 0.2 } });
-  const rows = nightRows(24, 'frozen');
+  // Free slots: after the thaw, the stalled rows are taken again while their first runs go on.
+  // Requests take ~8 s; Redis stops for 3.5 s with a 2 s lock: the rows are taken again while
+  // their first runs still poll, and both runs finish them.
+  const n = await night({ sim: { latencyScale: 1 }, env: { TTS_CONCURRENCY: '32' } });
+  const rows = nightRows(12, 'frozen');
   await enqueueRowsOk(n.target, rows);
   worker(n.env);
-  await until(() => n.sim.ledger().submits.length >= 8, 'rows in flight');
+  await until(() => n.sim.ledger().submits.length >= rows.length, 'rows in flight');
   n.redis.freeze();
-  await new Promise((resolve) => setTimeout(resolve, 5000));
+  await new Promise((resolve) => setTimeout(resolve, 3500));
   n.redis.thaw();
   const entries = await finished(n, rows.length);
   assertNoDuplicateLines(await n.lines());
