@@ -8,7 +8,12 @@ type Entry = Readonly<Record<string, unknown>>;
  * manifest entries of the rows with that text record in `submits`. Returns the surplus of
  * recorded over billed submissions (ambiguous submissions that the API never received).
  */
-export function assertBilledAtMostRecorded(ledger: Ledger, entries: readonly Entry[]): number {
+export function assertBilledAtMostRecorded(
+  ledger: Ledger,
+  entries: readonly Entry[],
+  /** `current`: only the texts the rows have now (texts edited away were billed for older versions). */
+  scope: 'all' | 'current' = 'all',
+): number {
   const recorded = new Map<string, number>();
   for (const entry of entries) {
     const text = String(entry['text_sha256']);
@@ -19,6 +24,7 @@ export function assertBilledAtMostRecorded(ledger: Ledger, entries: readonly Ent
     billed.set(submit.text_sha256, (billed.get(submit.text_sha256) ?? 0) + 1);
   let surplus = 0;
   for (const [text, count] of billed) {
+    if (scope === 'current' && !recorded.has(text)) continue;
     const ids = entries.filter((entry) => entry['text_sha256'] === text).map((entry) => String(entry['id']));
     assert.ok(
       count <= (recorded.get(text) ?? 0),
