@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis';
 import { UsageError } from '../errors.js';
 import { ROWS_QUEUE } from '../queue/keys.js';
 import { connectRedis, makeRedis } from '../redis/connection.js';
-import { ALLOW_EVICTION_SETTING, checkRedisServer, parseAllowEviction } from '../redis/server-checks.js';
+import { checkRedisServer } from '../redis/server-checks.js';
 import { RunDirInUseError } from '../output/run-mark.js';
 import { loadSettings } from '../settings.js';
 import { claimRunOutput, enqueueScan, type EnqueueResult } from '../enqueue/enqueue.js';
@@ -97,8 +97,6 @@ export const runEnqueueCommand = defineCommand(HELP, ARGS, async ({ values, posi
   const shownFile = positionals[0];
   const file = resolve(context.cwd, shownFile);
   const settings = loadSettings(context.env);
-  // Read here until settings.ts carries it (it is a setting of enqueue and worker alike).
-  const allowEviction = parseAllowEviction(context.env[ALLOW_EVICTION_SETTING]);
   const dryRun = values['dry-run'] === true;
   limitHeapGrowthForEnqueue();
 
@@ -116,7 +114,7 @@ export const runEnqueueCommand = defineCommand(HELP, ARGS, async ({ values, posi
       redis = makeRedis(settings.redisUrl, 'command');
       redis.on('error', () => {});
       await connectRedis(redis, settings.redisUrl);
-      const server = await checkRedisServer(redis, { allowEviction });
+      const server = await checkRedisServer(redis, { allowEviction: settings.allowEviction });
       for (const warning of server.warnings) context.stderr.write(`warning: ${warning}\n`);
       if (server.refusal !== undefined) {
         context.stderr.write(`tts-batch enqueue: ${server.refusal}; nothing was enqueued\n`);

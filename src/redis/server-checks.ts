@@ -1,5 +1,4 @@
 import type { Redis } from 'ioredis';
-import { ConfigError } from '../errors.js';
 
 /** The setting that lets enqueue and workers run on a Redis that may evict keys. */
 export const ALLOW_EVICTION_SETTING = 'TTS_ALLOW_EVICTION';
@@ -92,16 +91,4 @@ export async function checkRedisServer(redis: Redis, options: ServerCheckOptions
     }
   }
   return { warnings, refusal };
-}
-
-/** `TTS_ALLOW_EVICTION`: `1`/`true`/`yes` allow eviction; unset, `0`, `false`, `no` do not. */
-export function parseAllowEviction(value: string | undefined): boolean {
-  if (value === undefined || value.trim() === '') return false;
-  const normalised = value.trim().toLowerCase();
-  if (['1', 'true', 'yes'].includes(normalised)) return true;
-  if (['0', 'false', 'no'].includes(normalised)) return false;
-  throw new ConfigError(
-    ALLOW_EVICTION_SETTING,
-    `Expected \`${ALLOW_EVICTION_SETTING}\` to be 1 or 0, got \`${value}\``,
-  );
 }
