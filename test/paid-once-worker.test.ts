@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { mkdir, rmdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { startApiProxy, type ApiProxy } from './helpers/api-proxy.js';
 import { assertBilledAtMostRecorded, assertNoDuplicateLines } from './helpers/billing.js';
@@ -206,4 +208,31 @@ test('one SIGTERM ends a worker whose Redis is gone; its rows return to the queu
   const entries = await finished(n, rows.length);
   assert.ok(entries.every((entry) => entry['status'] === 'completed'));
   assertBilledAtMostRecorded(n.sim.ledger(), entries);
+});
+
+test('manifest.jsonl refused after the audio is saved: the row stays completed and counted once (defect 6)', async () => {
+  const n = await night();
+  const rows = nightRows(2, 'diskfull');
+  await enqueueRowsOk(n.target, rows);
+  // The line cannot be appended (a directory stands where the file goes), the audio can be saved.
+  await mkdir(join(n.outDir, 'manifest.jsonl'), { recursive: true });
+  worker(n.env);
+  const statsKey = `${n.env['TTS_QUEUE_PREFIX']}:run:night:stats`;
+  await until(
+    async () => Number(await n.client.hget(statsKey, 'completed')) === rows.length,
+    'both outcomes',
+  );
+  await new Promise((resolve) => setTimeout(resolve, 3000));
+  assert.equal(
+    (await n.queue().getJobCounts('failed'))['failed'],
+    0,
+    'a manifest write failure is not the row outcome',
+  );
+  await rmdir(join(n.outDir, 'manifest.jsonl'));
+  const entries = await finished(n, rows.length);
+  assert.ok(entries.every((entry) => entry['status'] === 'completed' && entry['submits'] === 1));
+  assert.equal(Number(await n.client.hget(statsKey, 'completed')), rows.length, 'counted once');
+  assertNoDuplicateLines(await n.lines());
+  assertBilledAtMostRecorded(n.sim.ledger(), entries);
+  assert.equal(n.sim.ledger().submits.length, rows.length);
 });

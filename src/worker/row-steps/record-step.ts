@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { appendLine } from '../../output/run-files.js';
 import { markLined, recordRowOutcome } from '../../queue/run-outcomes.js';
 import { writeRunManifests } from '../../report/run-manifests.js';
@@ -8,6 +9,8 @@ import { saveProgress } from './save-progress.js';
 
 /** A recorded outcome whose manifest line is still missing this long after is taken to be orphaned. */
 const LINE_ORPHANED_MS = 30_000;
+/** How often a refused manifest line is tried again. */
+const LINE_RETRY_MS = 2_000;
 
 /**
  * Records how the row ended, once: the outcome in Redis (counted in the run's stats on the first
@@ -70,15 +73,27 @@ export async function recordStep(row: Row, context: RowContext, outcome: Outcome
   return 'done';
 }
 
+/**
+ * Appends the recorded outcome's line, trying again every few seconds while the disk refuses
+ * (full, read-only): the row keeps its worker slot meanwhile, so a worker whose disk is broken
+ * stops taking (and paying for) new rows. A stopping worker hands the row back.
+ */
 async function appendLineOrHandBack(row: Row, context: RowContext, line: string): Promise<void> {
-  try {
-    await appendLine(row.outDir, 'manifest.jsonl', line);
-  } catch (error) {
-    row.logger.error(
-      { event: 'manifest_line_failed', err: (error as Error).message },
-      'could not append to manifest.jsonl: the outcome is kept and the line will be written later',
-    );
-    throw new HandBack('manifest line not written', LINE_ORPHANED_MS);
+  for (let failures = 0; ; failures += 1) {
+    try {
+      await appendLine(row.outDir, 'manifest.jsonl', line);
+      break;
+    } catch (error) {
+      if (failures === 0) {
+        row.logger.error(
+          { event: 'manifest_line_failed', err: (error as Error).message },
+          'could not append to manifest.jsonl: the outcome is kept; trying again until the disk takes it',
+        );
+      }
+      await delay(LINE_RETRY_MS, undefined, { signal: row.signal }).catch(() => {
+        throw new HandBack('manifest line not written', 0);
+      });
+    }
   }
   await markLined(context.redis, context.prefix, row.data.run, row.data.id, row.data.contentHash);
   if (row.progress.saved) await row.journal.remove(row.data.id);
