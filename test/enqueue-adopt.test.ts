@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { open, readFile } from 'node:fs/promises';
+import { appendFile, copyFile, open, readFile, rm, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { enqueueRowsOk, rowCounts } from './helpers/enqueue-rows.js';
@@ -68,4 +68,35 @@ test('Redis restarted empty mid-run: enqueue again adopts the rows on disk and b
     rows.map((row) => row.id),
     'the final manifest has every row, in script order',
   );
+});
+
+test('hostile output directory: a symlinked file and a line pointing outside the run are not adopted', async () => {
+  const n = await startNight();
+  cleanups.push(() => n.close());
+  const rows = nightRows(5, 'hostile');
+  await enqueueRowsOk(n.target, rows);
+  const { rowWorker } = startTestWorker({ env: n.env });
+  await until(async () => (await completedOnDisk(n)).size === rows.length, 'every row made');
+  await rowWorker.stop();
+  const lines = (await n.lines()) as unknown as (Line & Record<string, unknown>)[];
+  const [linked, escaped] = lines;
+  assert.ok(linked?.file && escaped?.file);
+
+  // A byte-identical copy outside the run directory, reached through a symlink in it.
+  const outside = join(n.target.outRoot, 'outside.wav');
+  await copyFile(join(n.outDir, linked.file), outside);
+  await rm(join(n.outDir, linked.file));
+  await symlink(outside, join(n.outDir, linked.file));
+  // A line claiming a file outside the run directory, with that file's true size and hash.
+  await copyFile(join(n.outDir, escaped.file), join(n.target.outRoot, 'escaped.wav'));
+  await rm(join(n.outDir, escaped.file));
+  await appendFile(
+    join(n.outDir, 'manifest.jsonl'),
+    `${JSON.stringify({ ...escaped, file: '../escaped.wav' })}\n`,
+  );
+
+  await n.redis.kill();
+  await n.redis.restart();
+  const counts = rowCounts(await enqueueRowsOk(n.target, rows));
+  assert.deepEqual([counts['adopted'], counts['new']], [rows.length - 2, 2], JSON.stringify(counts));
 });

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { link, mkdir, open, readFile, rm } from 'node:fs/promises';
+import { link, open, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TtsBatchError } from '../errors.js';
+import { makeDir, sweepStaleTemps, uniqueTempName } from './run-files.js';
 
 /** The file in a run's output directory that says which run owns it. */
 export const RUN_MARK_FILE = '.tts-run.json';
@@ -68,8 +69,9 @@ const owns = (mark: RunMark, identity: RunIdentity) =>
 
 /** Creates `dir/.tts-run.json` unless it exists: written aside, fsynced, then hard-linked in (fails if taken). */
 async function createMark(dir: string, mark: RunMark): Promise<boolean> {
-  await mkdir(dir, { recursive: true });
-  const temporary = join(dir, `.${RUN_MARK_FILE}.${randomBytes(6).toString('hex')}.tmp`);
+  await makeDir(dir);
+  await sweepStaleTemps(dir, [RUN_MARK_FILE]);
+  const temporary = join(dir, uniqueTempName(RUN_MARK_FILE));
   const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
   const handle = await open(temporary, flags, 0o644);
   try {
