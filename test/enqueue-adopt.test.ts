@@ -39,6 +39,7 @@ test('Redis restarted empty mid-run: enqueue again adopts the rows on disk and b
   await handle.write(Buffer.from('XXXX'), 0, 4, 100);
   await handle.close();
 
+  n.client.on('error', () => {}); // it reconnects once the server is back
   await n.redis.kill();
   await n.redis.restart(); // no persistence: empty
   assert.equal(await n.client.dbsize(), 0);
@@ -95,8 +96,34 @@ test('hostile output directory: a symlinked file and a line pointing outside the
     `${JSON.stringify({ ...escaped, file: '../escaped.wav' })}\n`,
   );
 
+  n.client.on('error', () => {}); // it reconnects once the server is back
   await n.redis.kill();
   await n.redis.restart();
   const counts = rowCounts(await enqueueRowsOk(n.target, rows));
   assert.deepEqual([counts['adopted'], counts['new']], [rows.length - 2, 2], JSON.stringify(counts));
+});
+
+test('a finished run whose Redis was lost: enqueue adopts every row and writes the final manifests', async () => {
+  const n = await startNight();
+  cleanups.push(() => n.close());
+  const rows = nightRows(4, 'whole');
+  await enqueueRowsOk(n.target, rows);
+  const { rowWorker } = startTestWorker({ env: n.env });
+  await until(async () => (await completedOnDisk(n)).size === rows.length, 'every row made');
+  await rowWorker.stop();
+  await rm(join(n.outDir, 'manifest.json'));
+  n.client.on('error', () => {}); // it reconnects once the server is back
+  await n.redis.kill();
+  await n.redis.restart();
+  const billed = n.sim.ledger().submits.length;
+
+  const stdout = await enqueueRowsOk(n.target, rows);
+  assert.deepEqual(rowCounts(stdout), { new: 0, unchanged: 0, skipped: 0, adopted: 4 });
+  assert.match(stdout, /^finished: wrote manifest\.json and manifest\.csv \(4 completed, 0 failed\)$/m);
+  const manifest = JSON.parse(await readFile(join(n.outDir, 'manifest.json'), 'utf8')) as { id: string }[];
+  assert.deepEqual(
+    manifest.map((entry) => entry.id),
+    rows.map((row) => row.id),
+  );
+  assert.equal(n.sim.ledger().submits.length, billed);
 });
