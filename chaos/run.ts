@@ -1,6 +1,7 @@
 // `npm run chaos`: the reproducible crash test of issue 7. Exits 1 on any loss.
 import { CHAOS_HELP, parseChaosArgs } from './options.js';
-import { formatChaosReport, runChaos } from './scenario.js';
+import { chaosPassed, formatChaosReport } from './report.js';
+import { runChaos } from './scenario.js';
 
 const options = parseChaosArgs(process.argv.slice(2));
 if (!options) {
@@ -8,5 +9,5 @@ if (!options) {
 } else {
   const report = await runChaos(options, (line) => process.stdout.write(`chaos: ${line}\n`));
   process.stdout.write(`${formatChaosReport(report)}\n`);
-  process.exitCode = report.problems.length === 0 && !report.overBudget ? 0 : 1;
+  process.exitCode = chaosPassed(report) ? 0 : 1;
 }

@@ -1,0 +1,164 @@
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { join } from 'node:path';
+import { spawnWorker, type SpawnedWorker } from '../test/helpers/processes.js';
+
+/** How a worker was stopped: killed outright, or asked to stop and hand its rows back. */
+export type StopSignal = 'SIGKILL' | 'SIGTERM';
+
+export type FleetFigures = {
+  readonly sigkills: number;
+  readonly sigterms: number;
+  /** The longest time a SIGTERM'd worker took to exit (ms). */
+  readonly slowestGracefulExitMs: number;
+  /** Workers that outlived the promised bound after a SIGTERM, or exited with an error status. */
+  readonly problems: readonly string[];
+};
+
+export type Fleet = {
+  /**
+   * Stops the oldest worker with `signal` and starts its replacement at once (a SIGTERM's exit is
+   * watched in the background). Only a worker that is up (it logged `worker_started`) is stopped:
+   * on a loaded machine a worker takes seconds to load, and stopping it then tests nothing.
+   * Resolves to whether a worker was stopped.
+   */
+  replaceOldest(signal: StopSignal): Promise<boolean>;
+  /** Asks every worker to stop (SIGTERM) and waits for them (bounded). */
+  stopAll(): Promise<void>;
+  /** SIGKILLs every worker process still running (cleanup after a failed run). */
+  killAll(): Promise<void>;
+  figures(): FleetFigures;
+};
+
+export type FleetOptions = {
+  readonly env: Readonly<Record<string, string>>;
+  readonly size: number;
+  /** The worker's TTS_SHUTDOWN_GRACE_MS: a SIGTERM'd worker must exit within it plus 5 s. */
+  readonly graceMs: number;
+  /** Each worker's stdout and stderr go to `<logDir>/worker-<n>.log` (for a diagnostic run). */
+  readonly logDir?: string | undefined;
+  readonly log: (line: string) => void;
+};
+
+/** The worker's promise: within the grace period plus 5 s whatever Redis does; a second of slack for the process. */
+const EXIT_BOUND_AFTER_GRACE_MS = 6_000;
+/** A worker still running this long after its SIGTERM is killed (and reported). */
+const GIVE_UP_MS = 60_000;
+/** With a log directory, workers write a Node diagnostic report there on this signal. */
+const REPORT_SIGNAL = 'SIGUSR2';
+
+/** Whether the worker has logged that it started (its log level must be info or lower). */
+function watchStarted(worker: SpawnedWorker): () => boolean {
+  let up = false;
+  let tail = '';
+  const onData = (chunk: Buffer) => {
+    const text = tail + chunk.toString('utf8');
+    up = text.includes('"event":"worker_started"');
+    tail = text.slice(-64);
+    if (up) worker.child.stdout?.off('data', onData);
+  };
+  worker.child.stdout?.on('data', onData);
+  return () => up;
+}
+
+async function exitWithin(exited: Promise<void>, ms: number): Promise<'exited' | 'late'> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), ms)));
+  const result = await Promise.race([exited.then(() => 'exited' as const), late]);
+  clearTimeout(timer);
+  return result;
+}
+
+/** `size` worker processes (`npm run worker`), replaced one at a time as the chaos run stops them. */
+export function startFleet(options: FleetOptions): Fleet {
+  const workers: { worker: SpawnedWorker; n: number; up: () => boolean }[] = [];
+  const everyWorker: SpawnedWorker[] = [];
+  const stopping: Promise<void>[] = [];
+  const logs: WriteStream[] = [];
+  const problems: string[] = [];
+  let started = 0;
+  let sigkills = 0;
+  let sigterms = 0;
+  let slowestGracefulExitMs = 0;
+
+  function spawnOne(): void {
+    started += 1;
+    const worker = spawnWorker(
+      options.logDir === undefined
+        ? options.env
+        : {
+            ...options.env,
+            NODE_OPTIONS: `--report-on-signal --report-signal=${REPORT_SIGNAL} --report-directory=${options.logDir}`,
+          },
+    );
+    everyWorker.push(worker);
+    if (options.logDir !== undefined) {
+      const file = createWriteStream(join(options.logDir, `worker-${started}.log`));
+      logs.push(file);
+      worker.child.stdout?.pipe(file, { end: false });
+      worker.child.stderr?.pipe(file, { end: false });
+    }
+    workers.push({ worker, n: started, up: watchStarted(worker) });
+  }
+
+  /** SIGTERM, then watch the exit: it must come within the bound, with status 0. */
+  async function terminate(worker: SpawnedWorker, n: number): Promise<void> {
+    const sentAt = Date.now();
+    const exited = new Promise<void>((resolve) => {
+      if (worker.child.exitCode !== null || worker.child.signalCode !== null) resolve();
+      else worker.child.once('exit', () => resolve());
+    });
+    worker.child.kill('SIGTERM');
+    const boundMs = options.graceMs + EXIT_BOUND_AFTER_GRACE_MS;
+    if ((await exitWithin(exited, boundMs)) === 'late') {
+      // A diagnostic run asks the late worker for a Node report (its stack and open handles).
+      if (options.logDir !== undefined) worker.child.kill(REPORT_SIGNAL);
+      if ((await exitWithin(exited, GIVE_UP_MS - boundMs)) === 'late') {
+        problems.push(
+          `worker ${n} still running ${GIVE_UP_MS} ms after SIGTERM (promised: ${boundMs} ms): killed`,
+        );
+        await worker.kill('SIGKILL');
+        return;
+      }
+    }
+    const tookMs = Date.now() - sentAt;
+    slowestGracefulExitMs = Math.max(slowestGracefulExitMs, tookMs);
+    if (tookMs > boundMs)
+      problems.push(`worker ${n} exited ${tookMs} ms after SIGTERM (promised: ${boundMs} ms)`);
+    const { exitCode, signalCode } = worker.child;
+    // Killed by the SIGTERM itself: it came before the process installed its handlers (still
+    // loading), so it had taken no row. Killed by the report signal: it was late (reported above)
+    // and exiting when the signal came.
+    if (exitCode !== 0 && signalCode !== 'SIGTERM' && signalCode !== REPORT_SIGNAL)
+      problems.push(`worker ${n} ended with ${signalCode ?? `status ${String(exitCode)}`} after SIGTERM`);
+  }
+
+  for (let i = 0; i < options.size; i += 1) spawnOne();
+  return {
+    async replaceOldest(signal) {
+      if (workers[0]?.up() !== true) return false;
+      const oldest = workers.shift();
+      if (oldest) {
+        if (signal === 'SIGKILL') {
+          sigkills += 1;
+          await oldest.worker.kill('SIGKILL');
+        } else {
+          sigterms += 1;
+          stopping.push(terminate(oldest.worker, oldest.n));
+        }
+        options.log(`${signal} worker ${oldest.n} (pid ${oldest.worker.child.pid ?? '?'})`);
+      }
+      spawnOne();
+      return true;
+    },
+    async stopAll() {
+      const last = workers.splice(0).map(({ worker, n }) => terminate(worker, n));
+      await Promise.all([...stopping, ...last]);
+      for (const file of logs) file.end();
+    },
+    async killAll() {
+      await Promise.all(everyWorker.map((worker) => worker.kill('SIGKILL')));
+      for (const file of logs) file.end();
+    },
+    figures: () => ({ sigkills, sigterms, slowestGracefulExitMs, problems }),
+  };
+}
