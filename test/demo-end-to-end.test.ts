@@ -44,6 +44,10 @@ test('demo uses a Redis answering at the probe address, and runs again afresh', 
     assert.match(result.stdout, /rows: new 13,/);
     assert.match(result.stdout, /done: 13 of 13 rows made, 0 failed/);
     assert.match(result.stdout, /would have cost about \$\d/);
+    assert.match(
+      result.stdout,
+      /billing: the simulator billed 13 submissions; the manifest records 1[3-9] \(nothing paid unrecorded\)/,
+    );
     await assertRunWritten();
   }
 });

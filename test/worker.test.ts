@@ -7,9 +7,10 @@ import { after, before, test } from 'node:test';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { globalKeys, ROWS_QUEUE } from '../src/queue/keys.js';
-import { startSimulator, type SimulatorOptions } from '../src/simulator/server.js';
+import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../src/simulator/server.js';
 import { servedAudio } from '../src/simulator/speech-audio.js';
 import { startPrivateRedis, uniquePrefix, type PrivateRedis } from './helpers/redis.js';
+import { assertBilledAtMostRecorded } from './helpers/billing.js';
 import { addRows, sha256, type FixtureRow } from './helpers/rows.js';
 import { settled, startTestWorker } from './helpers/worker.js';
 
@@ -26,6 +27,8 @@ after(async () => {
   await rm(outRoot, { recursive: true, force: true });
 });
 
+const simulatorOf = new Map<string, RunningSimulator>();
+
 const texts = (n: number, label = 'Line') =>
   Array.from({ length: n }, (_, i): FixtureRow => ({
     id: `r${String(i + 1).padStart(3, '0')}`,
@@ -38,6 +41,7 @@ async function setup(simOptions: Partial<SimulatorOptions>, extraEnv: Record<str
   const prefix = uniquePrefix('w');
   const run = 'run1';
   const outDir = join(outRoot, prefix, run);
+  simulatorOf.set(outDir, sim);
   const env = {
     REDIS_URL: redis.url,
     TTS_QUEUE_PREFIX: prefix,
@@ -58,8 +62,13 @@ type Entry = Record<string, unknown> & {
   error: string | null;
 };
 
+/** The run's manifest, checked against its simulator's ledger: no text billed more than recorded. */
 async function manifest(outDir: string): Promise<Entry[]> {
-  return JSON.parse(await readFile(join(outDir, 'manifest.json'), 'utf8')) as Entry[];
+  const entries = JSON.parse(await readFile(join(outDir, 'manifest.json'), 'utf8')) as Entry[];
+  const sim = simulatorOf.get(outDir);
+  assert.ok(sim, `no simulator for ${outDir}`);
+  assertBilledAtMostRecorded(sim.ledger(), entries, 'current');
+  return entries;
 }
 
 test('a run completes: every row saved once, manifest in script order, one submit per row', async () => {

@@ -1,4 +1,4 @@
-import { rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runEnqueueCommand } from '../cli/enqueue-command.js';
@@ -6,6 +6,7 @@ import type { CliContext } from '../cli/context.js';
 import { makeLogger } from '../log.js';
 import { connectRedis, makeRedis } from '../redis/connection.js';
 import { startSimulator } from '../simulator/server.js';
+import { checkBilling, type BilledEntry } from './billing-check.js';
 import { loadSettings, type Settings } from '../settings.js';
 import { withQueue } from '../queue/queue-session.js';
 import { readProgress, type RunProgress } from '../status/run-progress.js';
@@ -127,7 +128,16 @@ export async function runDemo(context: CliContext): Promise<number> {
       return 1;
     }
     out.write(summary(last, outDir, context.cwd));
-    return last.failed === 0 ? 0 : 1;
+    const entries = JSON.parse(
+      await readFile(resolve(context.cwd, outDir, 'manifest.json'), 'utf8'),
+    ) as BilledEntry[];
+    const billing = checkBilling(sim.ledger(), entries);
+    out.write(
+      billing.unrecorded.length === 0
+        ? `billing: the simulator billed ${billing.billed} submissions; the manifest records ${billing.recorded} (nothing paid unrecorded)\n`
+        : `billing: rows billed more often than recorded: ${billing.unrecorded.join(', ')}\n`,
+    );
+    return last.failed === 0 && billing.unrecorded.length === 0 ? 0 : 1;
   } finally {
     for (const close of closers) await close().catch(() => undefined);
   }
