@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { assertBilledAtMostRecorded } from './helpers/billing.js';
 import { lstat, mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -56,6 +57,7 @@ async function enqueueAndRun(
   let entries: Record<string, unknown>[] | undefined;
   await done;
   await until(() => (entries = finishedManifest(runDir(box.dir), rows)) !== undefined, 'manifest');
+  assertBilledAtMostRecorded(sim.ledger(), entries ?? [], 'current');
   await rowWorker.stop();
   return { box, outcome, entries: entries ?? [] };
 }

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { assertBilledAtMostRecorded } from './helpers/billing.js';
 import { test } from 'node:test';
 import { RETRY_CONCURRENCY } from '../src/status/retry-failed.js';
 import { runCli } from './helpers/cli.js';
@@ -15,6 +16,7 @@ test('retry sends back every failed row, many at a time, and leaves rows edited 
     await enqueueRowsOk(n.target, rows);
     const { rowWorker } = startTestWorker({ env: n.env, concurrency: 16 });
     await until(() => finishedManifest(n.outDir, rows.length) !== undefined, 'every row to fail');
+    assertBilledAtMostRecorded(n.sim.ledger(), finishedManifest(n.outDir, rows.length) ?? []);
     await rowWorker.stop();
     const queue = n.queue();
     assert.equal((await queue.getJobCounts('failed'))['failed'], rows.length);

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { assertBilledAtMostRecorded } from './helpers/billing.js';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -69,6 +70,7 @@ test('the API key appears nowhere: trace logs, error messages, manifests, Redis,
   workers.push(worker);
   let entries: Record<string, unknown>[] | undefined;
   await until(() => (entries = finishedManifest(outDir, texts.length)) !== undefined, 'the run to finish');
+  assertBilledAtMostRecorded(sim.ledger(), entries ?? [], 'current');
   await worker.kill('SIGTERM');
   const statuses = (entries ?? []).map((entry) => entry['status']);
   assert.ok(statuses.includes('failed') && statuses.includes('completed'), statuses.join(','));
