@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { readFile, readdir, truncate } from 'node:fs/promises';
+import { appendFile, readFile, readdir, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { makeContentHashes } from '../src/report/content-hashes.js';
+import { makeLineTable } from '../src/report/line-table.js';
 import { writeRunManifests } from '../src/report/run-manifests.js';
 import { runCli } from './helpers/cli.js';
 import { enqueueRowsOk, type ScriptRow } from './helpers/enqueue-rows.js';
@@ -101,14 +101,46 @@ test('a row whose manifest line is torn is left out and listed, never written fr
   );
 });
 
-test('content hashes are kept compact and compared exactly', () => {
-  const hashes = makeContentHashes(2);
-  const values = ['0123456789abcdef', 'ffffffffffffffff', '0000000000000000', 'not-a-hex-hash'];
-  for (const value of values) hashes.push(value);
-  values.forEach((value, slot) => {
-    assert.equal(hashes.get(slot), value);
-    assert.equal(hashes.is(slot, value), true);
-    assert.equal(hashes.is(slot, '0123456789abcdee'), false);
+test('a row whose line was appended twice is in the manifests once, from its last line', async () => {
+  const n = await night();
+  await finishRun(n, ROWS);
+  const lines = await n.lines();
+  // A worker that took its row's line for missing appends it again (the same outcome, later).
+  const second = lines[1];
+  assert.ok(second);
+  const again: Record<string, unknown> = { ...second, finished_at: '2030-01-01T00:00:00.000Z' };
+  await appendFile(join(n.outDir, 'manifest.jsonl'), `${JSON.stringify(again)}\n`);
+  const written = await writeRunManifests({
+    redis: n.client,
+    prefix: n.env['TTS_QUEUE_PREFIX'] ?? '',
+    run: 'night',
+    outDir: n.outDir,
   });
-  assert.equal(hashes.is(9, '0123456789abcdef'), false);
+  assert.equal(written.completed, ROWS.length);
+  const manifest = JSON.parse(await readFile(join(n.outDir, 'manifest.json'), 'utf8')) as Record<
+    string,
+    unknown
+  >[];
+  assert.deepEqual(
+    manifest.map((entry) => entry['id']),
+    ROWS.map((row) => row.id),
+  );
+  assert.equal(manifest.find((entry) => entry['id'] === again['id'])?.['finished_at'], again['finished_at']);
+});
+
+test('the line table keeps 24 bytes a line, grows, and finds rows by id key', () => {
+  const table = makeLineTable(0);
+  const ids = Array.from({ length: 3000 }, (_, i) => `row-${i}`);
+  ids.forEach((id, i) => table.push({ offset: i * 100, bytes: 99 }, ids.length - i, id));
+  table.push({ offset: 300_000, bytes: 5 }, 7, 'row-7');
+  assert.equal(table.count, 3001);
+  assert.deepEqual(table.span(3000), { offset: 300_000, bytes: 5 });
+  assert.equal(table.seq(0), 3000);
+  const byKey = Uint32Array.from({ length: table.count }, (_, at) => at).sort((a, b) =>
+    table.compareKeys(a, b),
+  );
+  for (const id of ['row-0', 'row-2999', 'row-7']) assert.equal(table.hasKey(byKey, id), true);
+  assert.equal(table.hasKey(byKey, 'row-3000'), false);
+  const sevens = [...byKey].filter((at) => table.sameKey(at, 7));
+  assert.deepEqual(sevens, [7, 3000], "a row's lines are together, in file order");
 });

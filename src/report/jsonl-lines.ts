@@ -6,41 +6,52 @@ export type LineSpan = { readonly offset: number; readonly bytes: number };
 
 export type LineVisitor = (line: string, span: LineSpan) => void;
 
+/** A line of a file and where it is. */
+export type SpannedLine = { readonly text: string; readonly span: LineSpan };
+
 const NEWLINE = 0x0a;
 const READ_CHUNK_BYTES = 1024 * 1024;
 
+function spanned(buffer: Buffer, start: number, end: number, offset: number): SpannedLine {
+  const stop = end > start && buffer[end - 1] === 0x0d ? end - 1 : end;
+  return { text: buffer.toString('utf8', start, stop), span: { offset, bytes: end - start } };
+}
+
 /**
- * Streams the lines of `path` to `visit` with their byte spans, holding one chunk and one partial
- * line at a time (a manifest.jsonl of a million rows is never one string). A last line without a
- * line break (a torn append) is visited too. Resolves to false when the file does not exist.
+ * The lines of `path` with their byte spans, a chunk's worth (~1 MiB) at a time, holding one
+ * chunk and one partial line (a manifest.jsonl of a million rows is never one string). A last
+ * line without a line break (a torn append) is given too. Throws ENOENT for a missing file.
  */
-export async function forEachLine(path: string, visit: LineVisitor): Promise<boolean> {
+export async function* lineBatches(path: string): AsyncGenerator<SpannedLine[]> {
   const stream = createReadStream(path, { highWaterMark: READ_CHUNK_BYTES });
   let carry: Buffer | undefined;
   /** Bytes of the chunks before the current one. */
   let consumed = 0;
-  const emit = (buffer: Buffer, start: number, end: number, offset: number) => {
-    const stop = end > start && buffer[end - 1] === 0x0d ? end - 1 : end;
-    visit(buffer.toString('utf8', start, stop), { offset, bytes: end - start });
-  };
-  try {
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
-      const buffer = carry ? Buffer.concat([carry, chunk]) : chunk;
-      const base = consumed - (carry?.length ?? 0);
-      consumed += chunk.length;
-      let start = 0;
-      for (let end = buffer.indexOf(NEWLINE); end !== -1; end = buffer.indexOf(NEWLINE, start)) {
-        if (end > start) emit(buffer, start, end, base + start);
-        start = end + 1;
-      }
-      // Copied, so that the partial line does not keep the whole chunk alive.
-      carry = start < buffer.length ? Buffer.from(buffer.subarray(start)) : undefined;
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    const buffer = carry ? Buffer.concat([carry, chunk]) : chunk;
+    const base = consumed - (carry?.length ?? 0);
+    consumed += chunk.length;
+    const lines: SpannedLine[] = [];
+    let start = 0;
+    for (let end = buffer.indexOf(NEWLINE); end !== -1; end = buffer.indexOf(NEWLINE, start)) {
+      if (end > start) lines.push(spanned(buffer, start, end, base + start));
+      start = end + 1;
     }
+    // Copied, so that the partial line does not keep the whole chunk alive.
+    carry = start < buffer.length ? Buffer.from(buffer.subarray(start)) : undefined;
+    if (lines.length > 0) yield lines;
+  }
+  if (carry) yield [spanned(carry, 0, carry.length, consumed - carry.length)];
+}
+
+/** `lineBatches` line by line; resolves to false when the file does not exist. */
+export async function forEachLine(path: string, visit: LineVisitor): Promise<boolean> {
+  try {
+    for await (const lines of lineBatches(path)) for (const { text, span } of lines) visit(text, span);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
     throw error;
   }
-  if (carry) emit(carry, 0, carry.length, consumed - carry.length);
   return true;
 }
 

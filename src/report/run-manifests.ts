@@ -9,8 +9,8 @@ import {
 } from '../output/final-manifest.js';
 import type { ManifestEntry } from '../output/manifest-entry.js';
 import { audioFileStates } from './audio-on-disk.js';
-import { loadFinishedRows } from './finished-rows.js';
-import { indexManifestLines, type ManifestIndex } from './manifest-index.js';
+import { indexManifest } from './manifest-index.js';
+import { unfinishedRows } from './unfinished-rows.js';
 import { readLineSpans } from './jsonl-lines.js';
 import { decodeManifestLine } from './manifest-line.js';
 import { openStreamedFile } from './streamed-file.js';
@@ -78,29 +78,18 @@ async function checkedEntries(outDir: string, texts: readonly string[]): Promise
   });
 }
 
-function scriptOrder(count: number, index: ManifestIndex): { lined: Uint32Array; unlinedSlots: number[] } {
-  const slots: number[] = [];
-  const unlinedSlots: number[] = [];
-  for (let slot = 0; slot < count; slot += 1) (index.span(slot) ? slots : unlinedSlots).push(slot);
-  const lined = Uint32Array.from(slots);
-  lined.sort((a, b) => index.seq(a) - index.seq(b) || a - b);
-  return { lined, unlinedSlots };
-}
-
 /**
  * Writes a run's manifest.json and manifest.csv from its manifest.jsonl: one entry per row whose
  * current content has an outcome in Redis, the last line for that outcome, in script order
  * (`seq`). Streamed and atomic (each file appears whole or not at all), in bounded memory: an
- * index of line offsets, then the lines a window at a time. A completed row whose audio file is
+ * index of line offsets (24 bytes a row), then the lines a window at a time. A completed row whose audio file is
  * missing is written as failed, with an error saying how to remake it.
  */
 export async function writeRunManifests(input: RunManifestsInput): Promise<RunManifests> {
   const { redis, prefix, run, outDir } = input;
-  const rows = await loadFinishedRows(redis, prefix, run);
   const linesPath = join(outDir, MANIFEST_LINES_FILE);
-  const index = await indexManifestLines(linesPath, rows);
-  const { lined, unlinedSlots } = scriptOrder(rows.count, index);
-  const current = unlinedSlots.filter((slot) => rows.slotOf(rows.id(slot)) === slot);
+  const index = await indexManifest(redis, prefix, run, linesPath);
+  const lined = index.order;
 
   const json = await openStreamedFile(outDir, 'manifest.json');
   const csv = await openStreamedFile(outDir, 'manifest.csv').catch(async (error: unknown) => {
@@ -118,7 +107,7 @@ export async function writeRunManifests(input: RunManifestsInput): Promise<RunMa
     let first = true;
     for (let start = 0; start < lined.length; start += WINDOW_ROWS) {
       const window = lined.subarray(start, start + WINDOW_ROWS);
-      const spans = Array.from(window, (slot) => index.span(slot) ?? { offset: 0, bytes: 0 });
+      const spans = Array.from(window, (line) => index.table.span(line));
       const entries = await checkedEntries(outDir, handle ? await readLineSpans(handle, spans) : []);
       const jsonPieces: string[] = [];
       const csvRows: string[] = [];
@@ -142,11 +131,5 @@ export async function writeRunManifests(input: RunManifestsInput): Promise<RunMa
   } finally {
     await handle?.close();
   }
-  return {
-    completed,
-    failed,
-    pending: rows.pending,
-    missingFiles,
-    unlined: current.map((slot) => rows.id(slot)),
-  };
+  return { completed, failed, missingFiles, ...(await unfinishedRows(redis, prefix, run, index)) };
 }
