@@ -22,6 +22,8 @@ export type Fleet = {
    * Resolves to whether a worker was stopped.
    */
   replaceOldest(signal: StopSignal): Promise<boolean>;
+  /** Replaces workers that exited on their own (each a problem: a worker only ends when told to). */
+  reap(): void;
   /** Asks every worker to stop (SIGTERM) and waits for them (bounded). */
   stopAll(): Promise<void>;
   /** SIGKILLs every worker process still running (cleanup after a failed run). */
@@ -43,8 +45,13 @@ export type FleetOptions = {
 const EXIT_BOUND_AFTER_GRACE_MS = 6_000;
 /** A worker still running this long after its SIGTERM is killed (and reported). */
 const GIVE_UP_MS = 60_000;
+/** After this many workers exited on their own, they are no longer replaced (the code does not start). */
+const MAX_UNEXPECTED_EXITS = 5;
 /** With a log directory, workers write a Node diagnostic report there on this signal. */
 const REPORT_SIGNAL = 'SIGUSR2';
+
+const hasExited = (worker: SpawnedWorker) =>
+  worker.child.exitCode !== null || worker.child.signalCode !== null;
 
 /** Whether the worker has logged that it started (its log level must be info or lower). */
 function watchStarted(worker: SpawnedWorker): () => boolean {
@@ -79,6 +86,7 @@ export function startFleet(options: FleetOptions): Fleet {
   let sigkills = 0;
   let sigterms = 0;
   let slowestGracefulExitMs = 0;
+  let unexpectedExits = 0;
 
   function spawnOne(): void {
     started += 1;
@@ -104,7 +112,7 @@ export function startFleet(options: FleetOptions): Fleet {
   async function terminate(worker: SpawnedWorker, n: number): Promise<void> {
     const sentAt = Date.now();
     const exited = new Promise<void>((resolve) => {
-      if (worker.child.exitCode !== null || worker.child.signalCode !== null) resolve();
+      if (hasExited(worker)) resolve();
       else worker.child.once('exit', () => resolve());
     });
     worker.child.kill('SIGTERM');
@@ -149,6 +157,19 @@ export function startFleet(options: FleetOptions): Fleet {
       }
       spawnOne();
       return true;
+    },
+    reap() {
+      for (const dead of workers.filter(({ worker }) => hasExited(worker))) {
+        workers.splice(workers.indexOf(dead), 1);
+        unexpectedExits += 1;
+        const { exitCode, signalCode } = dead.worker.child;
+        const last = dead.worker.output().trim().split('\n').at(-1)?.slice(0, 300) ?? '';
+        problems.push(
+          `worker ${dead.n} exited on its own (${signalCode ?? `status ${String(exitCode)}`}): ${last}`,
+        );
+        options.log(`worker ${dead.n} exited on its own`);
+        if (unexpectedExits <= MAX_UNEXPECTED_EXITS) spawnOne();
+      }
     },
     async stopAll() {
       const last = workers.splice(0).map(({ worker, n }) => terminate(worker, n));

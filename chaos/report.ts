@@ -21,8 +21,8 @@ export type ChaosReport = ChaosFindings & {
   readonly apiCalls: number;
 };
 
-/** Extra billing lines shown at most (the rest are counted). */
-const EXTRA_LINES_SHOWN = 30;
+/** Loss and extra billing lines shown at most, each (the rest are counted). */
+const LINES_SHOWN = 30;
 
 /** Whether the run kept every promise: no loss and, for a full run, extra billing within budget. */
 export function chaosPassed(report: ChaosReport): boolean {
@@ -83,10 +83,11 @@ export function formatChaosReport(report: ChaosReport): string {
   const extra = report.extraBilling;
   return [
     ...lines.map(([name, value]) => `${name.padEnd(width)}  ${value}`),
-    ...report.problems.map((p) => `LOSS: ${p}`),
-    ...extra.slice(0, EXTRA_LINES_SHOWN).map((line) => `extra billing: ${line}`),
-    ...(extra.length > EXTRA_LINES_SHOWN
-      ? [`extra billing: ... ${extra.length - EXTRA_LINES_SHOWN} more rows`]
+    ...report.problems.slice(0, LINES_SHOWN).map((p) => `LOSS: ${p}`),
+    ...(report.problems.length > LINES_SHOWN
+      ? [`LOSS: ... ${report.problems.length - LINES_SHOWN} more`]
       : []),
+    ...extra.slice(0, LINES_SHOWN).map((line) => `extra billing: ${line}`),
+    ...(extra.length > LINES_SHOWN ? [`extra billing: ... ${extra.length - LINES_SHOWN} more rows`] : []),
   ].join('\n');
 }

@@ -75,13 +75,19 @@ export async function runChaos(options: ChaosOptions, print: (line: string) => v
     let stops = 0;
     let lastStop = Date.now();
     let done = 0;
+    let timedOut: string | undefined;
     for (;;) {
       if (!faults.frozen()) {
         done = await status.hlen(keys.outcomes).catch(() => 0);
         if (done >= rows.length && !faults.awaitingEnqueue()) break;
       }
-      if (Date.now() > deadline) throw new Error(`timed out with ${done} of ${rows.length} rows finished`);
+      if (Date.now() > deadline) {
+        timedOut = `timed out after ${options.timeoutMs} ms with ${done} of ${rows.length} rows finished`;
+        log(timedOut);
+        break;
+      }
       await faults.tick(done, rows.length);
+      fleet.reap();
       if (Date.now() - lastStop >= options.killEveryMs) {
         const signal: StopSignal =
           options.termEvery > 0 && (stops + 1) % options.termEvery === 0 ? 'SIGTERM' : 'SIGKILL';
@@ -96,7 +102,11 @@ export async function runChaos(options: ChaosOptions, print: (line: string) => v
     // The last row's worker writes manifest.json right after recording the last outcome.
     const readEntries = async () =>
       JSON.parse(await readFile(join(outDir, 'manifest.json'), 'utf8').catch(() => '[]')) as ManifestEntry[];
-    await until(async () => (await readEntries()).length === rows.length, 'manifest.json');
+    if (timedOut === undefined) {
+      await until(async () => (await readEntries()).length === rows.length, 'manifest.json').catch(() => {
+        timedOut = `every row has an outcome, but manifest.json does not have ${rows.length} entries`;
+      });
+    }
     // No worker may bill, record or append after the verdict's snapshot: stop them all first.
     await fleet.stopAll();
     const [entries, ledger, stats, outcomesInRedis] = await Promise.all([
@@ -120,7 +130,7 @@ export async function runChaos(options: ChaosOptions, print: (line: string) => v
     const { counts } = ledger;
     return {
       ...findings,
-      problems: [...findings.problems, ...workers.problems],
+      problems: [...(timedOut === undefined ? [] : [timedOut]), ...findings.problems, ...workers.problems],
       rows: rows.length,
       seconds: (Date.now() - timeline.startedAtMs) / 1000,
       workerKills: workers.sigkills,
