@@ -78,4 +78,11 @@ export async function runCli(argv: readonly string[] = process.argv.slice(2)): P
     cwd: process.cwd(),
     signal: controller.signal,
   });
+  // The command is done. A handle left behind (a client still reconnecting to a Redis that went
+  // away, a POST that outlived a worker's grace period) must not keep the process alive: the
+  // timer does not hold the process itself, it only ends one that something else holds.
+  setTimeout(() => process.exit(), FORCED_EXIT_MS).unref();
 }
+
+/** How long a finished command waits for its handles to close by themselves before it exits. */
+const FORCED_EXIT_MS = 500;

@@ -95,10 +95,11 @@ export async function recordRowOutcome(
   return { result, finished: finished === 1, lined: lined === 1, recordedAtMs: at };
 }
 
-// KEYS: outcomes, progress. A completed row's progress is no longer needed once its line is written.
+// KEYS: outcomes, progress, rows. A completed row's progress is no longer needed once its line
+// is written. Returns 2 when the run is complete (every row has an outcome), else 1 (0: no outcome).
 const MARK_LINED = luaScript(
   'ttsMarkLined',
-  2,
+  3,
   `
 local stored = redis.call('HGET', KEYS[1], ARGV[1])
 if not stored then return 0 end
@@ -107,20 +108,31 @@ if outcome['h'] ~= ARGV[2] then return 0 end
 outcome['j'] = 1
 redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(outcome))
 if outcome['s'] == 'c' then redis.call('HDEL', KEYS[2], ARGV[1]) end
+if redis.call('HLEN', KEYS[1]) >= redis.call('HLEN', KEYS[3]) then return 2 end
 return 1
 `,
 );
 
-/** Notes that the outcome's manifest.jsonl line is written, so no re-run of the finish step writes it again. */
+/**
+ * Notes that the outcome's manifest.jsonl line is written, so no re-run of the finish step writes
+ * it again; resolves to whether the run is complete, so that a line appended after the run's last
+ * outcome was recorded still gets into the final manifests.
+ */
 export async function markLined(
   redis: Redis,
   prefix: string,
   run: string,
   id: string,
   contentHash: string,
-): Promise<void> {
+): Promise<{ readonly finished: boolean }> {
   const keys = runKeys(prefix, run);
-  await runScript(redis, MARK_LINED, [keys.outcomes, keys.progress], [id, contentHash]);
+  const marked = await runScript(
+    redis,
+    MARK_LINED,
+    [keys.outcomes, keys.progress, keys.rows],
+    [id, contentHash],
+  );
+  return { finished: marked === 2 };
 }
 
 /** The recorded outcomes of `ids` (undefined where there is none), in one round trip. */

@@ -1,5 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { appendLine } from '../../output/run-files.js';
+import { appendLine, sweepStaleTemps } from '../../output/run-files.js';
 import { markLined, recordRowOutcome } from '../../queue/run-outcomes.js';
 import { writeRunManifests } from '../../report/run-manifests.js';
 import { HandBack } from '../row-signals.js';
@@ -9,6 +9,11 @@ import { saveProgress } from './save-progress.js';
 
 /** A recorded outcome whose manifest line is still missing this long after is taken to be orphaned. */
 const LINE_ORPHANED_MS = 30_000;
+/** Another host's temporary audio file untouched this long belongs to a writer that is gone. */
+const ABANDONED_TEMP_MS = 10 * 60_000;
+/** Tries at writing the final manifests while another worker's line is still coming, and the wait between. */
+const FINISH_ROUNDS = 10;
+const FINISH_RETRY_MS = 300;
 /** How often a refused manifest line is tried again. */
 const LINE_RETRY_MS = 2_000;
 
@@ -41,35 +46,41 @@ export async function recordStep(row: Row, context: RowContext, outcome: Outcome
       );
       return 'done';
     case 'forgotten':
-      // Redis lost the run: the line on disk is what a re-enqueue adopts the audio from.
-      row.logger.warn(
-        { event: 'row_forgotten' },
-        'Redis no longer knows this row; outcome kept in manifest.jsonl',
-      );
-      await appendLine(row.outDir, 'manifest.jsonl', line);
-      if (outcome.status === 'completed') await row.journal.remove(row.data.id);
+      // Redis lost the run. Paid audio is kept with its line, which a re-enqueue adopts it from;
+      // a failure is not written down (the row is decided again when the script is enqueued
+      // again, its submits kept in its journal).
+      row.logger.warn({ event: 'row_forgotten', status: outcome.status }, 'Redis no longer knows this row');
+      if (outcome.status === 'completed') {
+        await appendLine(row.outDir, 'manifest.jsonl', line);
+        await row.journal.remove(row.data.id);
+      }
       return 'done';
     case 'duplicate':
-      if (recorded.lined) break;
+      if (recorded.lined) {
+        if (recorded.finished) await finishRun(row, context);
+        return 'done';
+      }
       if (context.now() - recorded.recordedAtMs < LINE_ORPHANED_MS) {
         throw new HandBack(
           'outcome recorded by another worker; its manifest line is not written yet',
           LINE_ORPHANED_MS,
         );
       }
-      await appendLineOrHandBack(row, context, line);
       break;
     case 'recorded':
-      await appendLineOrHandBack(row, context, line);
       break;
   }
+  // The manifests are written once every outcome's line is: by whoever appends the last line.
+  const finished = await appendLineOrHandBack(row, context, line);
   if (outcome.status === 'completed') {
     row.logger.info(
       { event: 'row_completed', requestId: entry.request_id, file: entry.file },
       'row completed',
     );
+    // What a killed writer of this row left (here: any dead process's; elsewhere: once old).
+    await sweepStaleTemps(row.outDir, [`${data.id}.wav`, `${data.id}.mp3`], ABANDONED_TEMP_MS);
   }
-  if (recorded.finished) await finishRun(row, context);
+  if (finished) await finishRun(row, context);
   return 'done';
 }
 
@@ -78,7 +89,7 @@ export async function recordStep(row: Row, context: RowContext, outcome: Outcome
  * (full, read-only): the row keeps its worker slot meanwhile, so a worker whose disk is broken
  * stops taking (and paying for) new rows. A stopping worker hands the row back.
  */
-async function appendLineOrHandBack(row: Row, context: RowContext, line: string): Promise<void> {
+async function appendLineOrHandBack(row: Row, context: RowContext, line: string): Promise<boolean> {
   for (let failures = 0; ; failures += 1) {
     try {
       await appendLine(row.outDir, 'manifest.jsonl', line);
@@ -95,22 +106,38 @@ async function appendLineOrHandBack(row: Row, context: RowContext, line: string)
       });
     }
   }
-  await markLined(context.redis, context.prefix, row.data.run, row.data.id, row.data.contentHash);
+  const { finished } = await markLined(
+    context.redis,
+    context.prefix,
+    row.data.run,
+    row.data.id,
+    row.data.contentHash,
+  );
   if (row.progress.saved) await row.journal.remove(row.data.id);
+  return finished;
 }
 
 async function finishRun(row: Row, context: RowContext): Promise<void> {
   try {
-    const written = await writeRunManifests({
-      redis: context.redis,
-      prefix: context.prefix,
-      run: row.data.run,
-      outDir: row.outDir,
-    });
-    row.logger.info(
-      { event: 'run_finished', outDir: row.outDir, completed: written.completed, failed: written.failed },
-      'run finished; manifest written',
-    );
+    for (let round = 1; ; round += 1) {
+      const written = await writeRunManifests({
+        redis: context.redis,
+        prefix: context.prefix,
+        run: row.data.run,
+        outDir: row.outDir,
+      });
+      // Another worker recorded a row before this one and is appending its line right now: the
+      // manifests are written again once it is there (by this loop, or by that worker).
+      if (written.unlined.length > 0 && round < FINISH_ROUNDS) {
+        await delay(FINISH_RETRY_MS, undefined, { signal: row.signal });
+        continue;
+      }
+      row.logger.info(
+        { event: 'run_finished', outDir: row.outDir, completed: written.completed, failed: written.failed },
+        'run finished; manifest written',
+      );
+      return;
+    }
   } catch (error) {
     row.logger.error(
       { event: 'final_manifest_failed', err: (error as Error).message },

@@ -18,15 +18,19 @@ export async function beginSubmit(row: Row): Promise<void> {
   row.progress = began.progress;
   if (began.kind === 'current') throw new RequestExists(began.progress);
   row.sendingToken = token;
-  // On disk too before the POST may leave: a Redis that forgets the row does not forget this.
+  // On disk too before the POST may leave: a Redis that forgets the row does not forget this. A
+  // disk that refuses (full, read-only) stops the submit: nothing is paid that cannot be recorded.
   await row.journal.append(row.data.id, { t: 'send', token, h: row.data.contentHash, at: Date.now() });
 }
 
-/** The POST surely created nothing: not counted, in Redis and on disk. */
+/** The POST surely created nothing (or was never sent): not counted, in Redis and then on disk. */
 async function takeBack(row: Row, token: string): Promise<void> {
   row.sendingToken = undefined;
-  await row.journal.append(row.data.id, { t: 'cancel', token, h: row.data.contentHash, at: Date.now() });
   row.progress = await row.store.cancel(row.data.id, row.progress, token);
+  // A disk that refuses the note leaves the journal counting one submit too many: never too few.
+  await row.journal
+    .append(row.data.id, { t: 'cancel', token, h: row.data.contentHash, at: Date.now() })
+    .catch(() => undefined);
 }
 
 /**
