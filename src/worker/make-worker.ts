@@ -40,7 +40,7 @@ export type RowWorker = {
 };
 
 /** After the grace period, how long handing rows back and closing may take before the worker gives up on Redis. */
-const CLOSE_BOUND_MS = 5_000;
+const CLOSE_BOUND_MS = 4_000;
 
 /** A BullMQ worker that turns row jobs into audio, `concurrency` rows at a time. */
 export function makeRowWorker(options: RowWorkerOptions): RowWorker {
