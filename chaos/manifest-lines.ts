@@ -30,13 +30,17 @@ export async function readManifestLines(outDir: string): Promise<{ lines: LineKe
  * recorded once and only its recorder appends the line, so a second line means the row was
  * recorded twice. Returned as `id: n lines (statuses)`.
  */
-export function duplicateLines(lines: readonly LineKey[]): string[] {
+export function duplicateLines(lines: readonly LineKey[], failuresForgotten = false): string[] {
   const byOutcome = new Map<string, LineKey[]>();
   for (const line of lines) {
     const key = `${line.id}\u0000${line.content_hash}`;
     byOutcome.set(key, [...(byOutcome.get(key) ?? []), line]);
   }
-  return [...byOutcome.values()]
-    .filter((same) => same.length > 1)
-    .map((same) => `${same[0]?.id ?? '?'}: ${same.length} lines (${same.map((l) => l.status).join(', ')})`);
+  return (
+    [...byOutcome.values()]
+      .filter((same) => same.length > 1)
+      // After Redis forgot a failure, the row is tried again: only lines after a completed one repeat it.
+      .filter((same) => !failuresForgotten || same.slice(0, -1).some((line) => line.status === 'completed'))
+      .map((same) => `${same[0]?.id ?? '?'}: ${same.length} lines (${same.map((l) => l.status).join(', ')})`)
+  );
 }

@@ -124,6 +124,7 @@ export async function runChaos(options: ChaosOptions, print: (line: string) => v
       stats,
       outcomesInRedis,
       timeline,
+      redisForgot: options.redisCrash === 'empty',
     });
     const workers = fleet.figures();
     const redisFigures = faults.figures();
