@@ -1,4 +1,4 @@
-import { readFile, rm } from 'node:fs/promises';
+import { access, readFile, rm } from 'node:fs/promises';
 import { appendLine, pathInRun } from './run-files.js';
 
 /** The hidden file of the run directory that journals one row's submits while it is in flight. */
@@ -42,6 +42,7 @@ export type SubmitJournal = {
   append(id: string, event: JournalEvent): Promise<void>;
   read(id: string, contentHash: string): Promise<JournalState | undefined>;
   remove(id: string): Promise<void>;
+  exists(id: string): Promise<boolean>;
 };
 
 export function makeSubmitJournal(runDir: string): SubmitJournal {
@@ -67,6 +68,12 @@ export function makeSubmitJournal(runDir: string): SubmitJournal {
         else last = event.request;
       }
       return submits > 0 || last ? { submits: Math.max(submits, 0), last } : undefined;
+    },
+    async exists(id) {
+      return access(pathInRun(dir, file(id))).then(
+        () => true,
+        () => false,
+      );
     },
     async remove(id) {
       await rm(pathInRun(dir, file(id)), { force: true });

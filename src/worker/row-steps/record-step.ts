@@ -68,6 +68,19 @@ export async function recordStep(row: Row, context: RowContext, outcome: Outcome
       }
       break;
     case 'recorded':
+      // A completed row's journal goes only after its line is written: a row recorded again (a
+      // Redis crash lost the first record) whose journal is gone has its line already.
+      if (outcome.status === 'completed' && !(await row.journal.exists(data.id))) {
+        const { finished } = await markLined(
+          context.redis,
+          context.prefix,
+          data.run,
+          data.id,
+          data.contentHash,
+        );
+        if (finished) await finishRun(row, context);
+        return 'done';
+      }
       break;
   }
   // The manifests are written once every outcome's line is: by whoever appends the last line.
