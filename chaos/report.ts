@@ -29,6 +29,11 @@ export function chaosPassed(report: ChaosReport): boolean {
   return report.problems.length === 0 && !report.overBudget;
 }
 
+function verdict(report: ChaosReport): string {
+  if (chaosPassed(report)) return 'PASS';
+  return report.problems.length > 0 ? 'FAIL' : 'FAIL (extra billing over the budget; no loss)';
+}
+
 function countersLine(report: ChaosReport): string {
   if (!report.counters.compared) return `not compared: ${report.counters.why}`;
   return report.counters.problems.length === 0 ? 'equal to manifest.json' : 'DIFFER from manifest.json';
@@ -77,7 +82,7 @@ export function formatChaosReport(report: ChaosReport): string {
     ['journals left (completed rows)', String(report.journalsLeft)],
     ['seconds', report.seconds.toFixed(1)],
     ['losses', report.problems.length === 0 ? 'none' : String(report.problems.length)],
-    ['verdict', chaosPassed(report) ? 'PASS' : 'FAIL'],
+    ['verdict', verdict(report)],
   ];
   const width = Math.max(...lines.map(([name]) => name.length));
   const extra = report.extraBilling;
