@@ -162,18 +162,20 @@ test('manifest.jsonl planted as a symlink is refused (ELOOP), its target untouch
   assert.equal(await readFile(join(root, 'night', 'other.jsonl'), 'utf8'), '{"a":1}\n{"a":2}\n');
 });
 
-test('a job planted in Redis with a traversing id (bypassing enqueue) is refused at the write: nothing lands outside the run directory', async () => {
+test('a job planted in Redis with a traversing id (bypassing enqueue) is refused before any write: it fails with the reason stated, nothing lands outside the run directory', async () => {
   const prefix = uniquePrefix('hj');
   const root = join(redis.dir, `planted-job-${prefix}`);
   const runDir = join(root, 'out', 'night');
   // The run exists as enqueue makes it; the attacker adds a job of its own beside its row.
-  const [legit] = await addRows(redis.url, prefix, 'night', runDir, [{ id: 'ok', text: 'Fine.' }]);
+  const [legit] = await addRows(redis.url, prefix, 'night', runDir, [{ id: 'ok', text: `Fine, ${prefix}.` }]);
   assert.ok(legit);
   const connection = new Redis(redis.url, { maxRetriesPerRequest: null });
   const queue = new Queue<RowJobData>(ROWS_QUEUE, { connection, prefix });
+  cleanups.push(async () => {
+    await queue.close();
+    connection.disconnect();
+  });
   await queue.add('row', { ...legit, id: '../../escape', outDir: '/tmp' }, { jobId: 'night/escape/x' });
-  await queue.close();
-  connection.disconnect();
   const { rowWorker } = startTestWorker({
     env: {
       REDIS_URL: redis.url,
@@ -186,24 +188,28 @@ test('a job planted in Redis with a traversing id (bypassing enqueue) is refused
     },
   });
   cleanups.push(() => rowWorker.stop());
-  const jsonl = join(runDir, 'manifest.jsonl');
-  const lines = async () =>
-    (await readFile(jsonl, 'utf8').catch(() => ''))
-      .split('\n')
-      .filter(Boolean)
-      .map((line) => JSON.parse(line) as Record<string, unknown>);
   await until(
-    async () => (await lines()).some((line) => line['id'] === '../../escape'),
-    'the planted row to end',
+    async () => (await queue.getJobState('night/escape/x')) === 'failed',
+    'the planted job to fail',
   );
+  let entries: Record<string, unknown>[] | undefined;
+  await until(() => (entries = finishedManifest(runDir, 1)) !== undefined, 'the run to finish');
   await rowWorker.stop();
-  const planted = (await lines()).find((line) => line['id'] === '../../escape');
-  assert.equal(planted?.['status'], 'failed');
-  assert.match(String(planted?.['error']), /not a row id|to be a row id|outside the run directory/);
+  const planted = await queue.getJob('night/escape/x');
+  assert.match(String(planted?.failedReason), /is not a row id/);
+  // The planted job is not a row of the run: the run's manifest lists its one row, completed.
+  const jsonl = (await readFile(join(runDir, 'manifest.jsonl'), 'utf8')).split('\n').filter(Boolean);
+  assert.deepEqual(
+    jsonl.map((line) => (JSON.parse(line) as { id: string; status: string }).status),
+    ['completed'],
+  );
   const tree = await listTree(root);
   assert.ok(
     tree.every((path) => path.startsWith('out')),
     `written outside: ${tree.join(', ')}`,
   );
   assert.ok(!tree.some((path) => path.includes('escape')), tree.join(', '));
+  // The planted job submitted nothing: the row's text was billed once, as its line records.
+  assertBilledAtMostRecorded(sim.ledger(), entries ?? [], 'current');
+  assert.equal(sim.ledger().submits.filter((s) => s.text_sha256 === sha256(`Fine, ${prefix}.`)).length, 1);
 });

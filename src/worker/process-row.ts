@@ -10,6 +10,7 @@ import {
 } from '../queue/row-progress.js';
 import { readRowOutcomes } from '../queue/run-outcomes.js';
 import { runKeys } from '../queue/keys.js';
+import { isSafeName, NAME_RULE } from '../script/row-id.js';
 import { failRow, handleRowError } from './row-error.js';
 import { HandBack, RowSuperseded } from './row-signals.js';
 import { awaitStep, fetchStep } from './row-steps/await-step.js';
@@ -48,6 +49,10 @@ export async function processRow(
 ): Promise<void> {
   const row = await loadRow(job, token, context, signal);
   if (row === 'done') return;
+  if (!isSafeName(row.data.id)) {
+    // A job enqueue did not make (planted in Redis): no file of the run is named after it.
+    await failRow(row, context, `\`${row.data.id}\` is not a row id (${NAME_RULE})`, 'resubmit');
+  }
   for (;;) {
     const step = nextStep(row.progress, context.limits);
     try {
@@ -83,8 +88,9 @@ async function loadRow(
   const journal = makeSubmitJournal(outDir);
   // A version Redis has no progress for starts from the submits its outcome recorded (a retried
   // row), or from the output directory's journal (Redis forgot the row while it was in flight).
+  const fromDisk = () => fromJournal(journal, store, data.id, data.contentHash, same?.submits ?? 0, logger);
   const progress =
-    stored ?? (await fromJournal(journal, store, data.id, data.contentHash, same?.submits ?? 0, logger));
+    stored ?? (isSafeName(data.id) ? await fromDisk() : emptyProgress(data.contentHash, same?.submits ?? 0));
   const statsKey = runKeys(context.prefix, data.run).stats;
   const row: Row = {
     data,

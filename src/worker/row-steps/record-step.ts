@@ -49,7 +49,10 @@ export async function recordStep(row: Row, context: RowContext, outcome: Outcome
       // Redis lost the run. Paid audio is kept with its line, which a re-enqueue adopts it from;
       // a failure is not written down (the row is decided again when the script is enqueued
       // again, its submits kept in its journal).
-      row.logger.warn({ event: 'row_forgotten', status: outcome.status }, 'Redis no longer knows this row');
+      row.logger.warn(
+        { event: 'row_forgotten', status: outcome.status },
+        'Redis does not know this row (restarted empty, flushed, or a job that enqueue did not add)',
+      );
       if (outcome.status === 'completed') {
         await appendLine(row.outDir, 'manifest.jsonl', line);
         await row.journal.remove(row.data.id);
