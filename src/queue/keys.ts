@@ -42,6 +42,8 @@ export function globalKeys(prefix: string) {
     protocolErrors: `${prefix}:api:protocol-errors`,
     /** String: 'status' once the API was seen not to answer pending requests on the result URL. */
     pollMode: `${prefix}:api:poll-mode`,
+    /** Hash of counters: the API's answers by call and status class (`submit:2xx`, `status:429`, ...). */
+    apiAnswers: `${prefix}:api:answers`,
   } as const;
 }
 

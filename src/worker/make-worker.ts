@@ -2,6 +2,7 @@ import { setMaxListeners } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
 import { DelayedError, Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Logger } from '../log.js';
+import { makeApiAnswerCounter } from '../queue/api-answer-counts.js';
 import { globalKeys, ROWS_QUEUE } from '../queue/keys.js';
 import type { RowJobData } from '../queue/row-job.js';
 import { makeRedis } from '../redis/connection.js';
@@ -54,6 +55,7 @@ export function makeRowWorker(options: RowWorkerOptions): RowWorker {
   connection.on('error', () => {});
   const queue = new Queue<RowJobData>(ROWS_QUEUE, { connection: redis, prefix });
   const budget = makeRequestBudget({ redis, prefix, rpm: settings.segmindRpm });
+  const countAnswer = makeApiAnswerCounter(redis, prefix);
   const stopping = new AbortController();
   // Every row in flight waits on this one signal (a listener each): more than Node's default 10 is normal.
   setMaxListeners(0, stopping.signal);
@@ -95,7 +97,8 @@ export function makeRowWorker(options: RowWorkerOptions): RowWorker {
           await hooks.beforeSend(call, signal);
         },
         onRateLimited: (waitMs) => budget.backOff(waitMs),
-        onCall: (call) => {
+        onCall: (call, outcome) => {
+          countAnswer(call, outcome);
           if (call !== 'download') hooks.onCall();
         },
       }),
