@@ -3,6 +3,7 @@ import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { parse } from 'csv-parse/sync';
 import { csvCell, writeFinalManifests } from '../src/output/final-manifest.js';
 import type { ManifestEntry } from '../src/output/manifest-entry.js';
 import { manifestEntryFixture } from './helpers/manifest-entry.js';
@@ -44,6 +45,31 @@ test('final manifests hold one entry per row in script order, metadata as CSV co
     (await readdir(dir)).filter((f) => f.endsWith('.tmp')),
     [],
   );
+  await rm(dir, { recursive: true, force: true });
+});
+
+test('manifest.csv has resubmit_reasons and seconds rounded to milliseconds; manifest.json keeps the numbers', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'tts-manifest-csv-'));
+  const entry = manifestEntryFixture({
+    id: 'a',
+    duration_s: 1.7333333333333334,
+    inference_time_s: 7.123456,
+    resubmit_reasons: ['expired', 'ambiguous'],
+    submits: 3,
+    metadata: { chapter: '1' },
+  });
+  await writeFinalManifests(dir, [entry, manifestEntryFixture({ id: 'b', seq: 1, duration_s: 2 })]);
+  const table = parse<Record<string, string>>(await readFile(join(dir, 'manifest.csv'), 'utf8'), {
+    columns: true,
+  });
+  assert.equal(table[0]?.['duration_s'], '1.733');
+  assert.equal(table[0]?.['inference_time_s'], '7.123');
+  assert.equal(table[0]?.['resubmit_reasons'], 'expired;ambiguous');
+  assert.equal(table[0]?.['chapter'], '1');
+  assert.equal(table[1]?.['duration_s'], '2');
+  assert.equal(table[1]?.['resubmit_reasons'], '');
+  const json = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as ManifestEntry[];
+  assert.equal(json[0]?.duration_s, 1.7333333333333334, 'manifest.json keeps the full number');
   await rm(dir, { recursive: true, force: true });
 });
 

@@ -71,7 +71,7 @@ test('the final manifests are byte for byte what JSON.stringify and the CSV writ
   const csv = await readFile(join(dir, 'manifest.csv'), 'utf8');
   assert.match(
     csv,
-    /^id,line,status,.*,calls,chapter,title\r\na,.*"say ""hi"", then\nstop".*,2,\r\nb,.*,'=1\+1,One\r\n$/s,
+    /^id,line,status,.*,calls,resubmit_reasons,chapter,title\r\na,.*"say ""hi"", then\nstop".*,2,\r\nb,.*,'=1\+1,One\r\n$/s,
   );
   await writeFinalManifests(dir, []);
   assert.equal(await readFile(join(dir, 'manifest.json'), 'utf8'), '[]\n');

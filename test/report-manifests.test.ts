@@ -55,7 +55,7 @@ test('the final manifests are the last manifest.jsonl line of each row, in scrip
   );
 
   const csv = (await readFile(join(n.outDir, 'manifest.csv'), 'utf8')).split('\r\n');
-  assert.match(csv[0] ?? '', /^id,line,status,file,.*,calls,chapter,title,mood$/);
+  assert.match(csv[0] ?? '', /^id,line,status,file,.*,calls,resubmit_reasons,chapter,title,mood$/);
   assert.deepEqual(
     csv.slice(1, -1).map((line) => line.split(',')[0]),
     ['z-last-id', 'a', "'-dash", 'm'],

@@ -19,10 +19,18 @@ export function manifestCsvHeader(metadataColumns: readonly string[]): string {
   return `${[...MANIFEST_COLUMNS, ...metadataColumns].map(csvCell).join(',')}\r\n`;
 }
 
+/** Seconds columns: to the millisecond in CSV (floating-point tails help no spreadsheet); JSON keeps them whole. */
+const SECONDS_COLUMNS: ReadonlySet<string> = new Set(['duration_s', 'inference_time_s']);
+
+const toMilliseconds = (seconds: number) => Math.round(seconds * 1000) / 1000;
+
 /** One entry's line of manifest.csv, with its line break. */
 export function manifestCsvRow(entry: ManifestEntry, metadataColumns: readonly string[]): string {
   const cells = [
-    ...MANIFEST_COLUMNS.map((column) => entry[column]),
+    ...MANIFEST_COLUMNS.map((column) => {
+      const value = entry[column];
+      return SECONDS_COLUMNS.has(column) && typeof value === 'number' ? toMilliseconds(value) : value;
+    }),
     ...metadataColumns.map((column) => entry.metadata[column]),
   ];
   return `${cells.map(csvCell).join(',')}\r\n`;

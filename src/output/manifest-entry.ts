@@ -61,4 +61,5 @@ export const MANIFEST_COLUMNS = [
   'error',
   'finished_at',
   'calls',
+  'resubmit_reasons',
 ] as const satisfies readonly (keyof ManifestEntry)[];
