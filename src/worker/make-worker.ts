@@ -131,9 +131,7 @@ export function makeRowWorker(options: RowWorkerOptions): RowWorker {
   });
   worker.on('error', (error) => logger.warn({ event: 'worker_error', err: error.message }, 'worker error'));
   worker.on('failed', (job, error) => {
-    if (job && !(error instanceof DelayedError)) {
-      logger.debug({ event: 'job_failed', job: job.id, err: error.message }, 'job failed');
-    }
+    if (job) logJobFailure(logger, job, error);
   });
 
   return {
@@ -165,4 +163,28 @@ export function makeRowWorker(options: RowWorkerOptions): RowWorker {
       }
     },
   };
+}
+
+/**
+ * A row failed by its steps has said so (`row_failed`); a job that threw anything else fails in
+ * BullMQ's attempts, and its last one is said at `warn` with the reason.
+ */
+function logJobFailure(logger: Logger, job: Job<RowJobData>, error: Error): void {
+  if (error instanceof DelayedError) return;
+  // A job someone else wrote into Redis may carry anything as its data.
+  const data = job.data as Partial<RowJobData> | null;
+  const fields = { job: job.id, run: data?.run, row: data?.id, reason: error.message };
+  if (error instanceof UnrecoverableError) {
+    logger.debug({ event: 'job_failed', ...fields }, 'job failed');
+  } else if (job.attemptsMade >= (job.opts.attempts ?? 1)) {
+    logger.warn(
+      { event: 'job_failed', ...fields, attempts: job.attemptsMade },
+      'row failed after its last attempt, with no outcome recorded: `npm run retry` sends it again',
+    );
+  } else {
+    logger.info(
+      { event: 'job_attempt_failed', ...fields, attempts: job.attemptsMade },
+      'row attempt failed: retried later',
+    );
+  }
 }
