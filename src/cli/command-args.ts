@@ -1,6 +1,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { UsageError } from '../errors.js';
 import type { CliContext, Command } from './context.js';
+import { npmEatenFlags, npmEatenFlagsError, npmEatenFlagsNote } from './npm-eaten-flags.js';
 
 type OptionsConfig = NonNullable<ParseArgsConfig['options']>;
 
@@ -20,7 +21,9 @@ type ParsedCommandArgs<T extends OptionsConfig, P extends boolean> = ReturnType<
 /**
  * A command with the flag handling all commands share: flags are parsed strictly, and an unknown
  * or malformed flag is a UsageError (exit 2) carrying the help; `-h`/`--help` prints the help to
- * stdout and exits 0. Otherwise `run` gets the parsed command line.
+ * stdout and exits 0. Flags that npm kept for itself (written before `--` in `npm run X`) are
+ * honoured when their value is certain and refused (exit 2) when npm passed it on as a stray
+ * argument (see npm-eaten-flags.ts). Otherwise `run` gets the parsed command line.
  */
 export function defineCommand<
   const T extends OptionsConfig = Record<never, never>,
@@ -31,6 +34,8 @@ export function defineCommand<
   run: (parsed: ParsedCommandArgs<T, P>, context: CliContext) => Promise<number>,
 ): Command {
   return async (argv, context) => {
+    const eaten = npmEatenFlags(config.options ?? {}, context.env);
+    if (eaten !== undefined && eaten.refused.length > 0) throw npmEatenFlagsError(eaten);
     let parsed;
     try {
       parsed = parseArgs({
@@ -45,6 +50,11 @@ export function defineCommand<
     if (parsed.values.help) {
       context.stdout.write(help);
       return 0;
+    }
+    if (eaten !== undefined) {
+      context.stderr.write(npmEatenFlagsNote(eaten));
+      // The flags typed after `--` win over those npm kept.
+      parsed = { ...parsed, values: { ...eaten.honoured, ...parsed.values } };
     }
     return run(parsed as ParsedCommandArgs<T, P>, context);
   };

@@ -3,6 +3,7 @@ import { withQueue } from '../queue/queue-session.js';
 import { retryFailedRows } from '../status/retry-failed.js';
 import { targetRuns } from '../status/run-target.js';
 import { defineCommand } from './command-args.js';
+import { npmCommand } from './npm-hint.js';
 
 const HELP = `Usage: tts-batch retry [--run NAME]
 
@@ -30,7 +31,7 @@ export const runRetryCommand = defineCommand(HELP, { options: OPTIONS }, async (
     }
     if (parsed.values.run === undefined) context.stdout.write(`retried ${total} row(s) in all\n`);
     if (total > 0 && (await session.queue.isPaused())) {
-      context.stdout.write('note: the queue is paused; they run after `tts-batch resume`\n');
+      context.stdout.write(`note: the queue is paused; they run after \`${npmCommand('resume')}\`\n`);
     }
     return 0;
   });

@@ -47,7 +47,7 @@ function summary(progress: RunProgress | undefined, outDir: string, cwd: string)
     `API calls: ${p.calls} (submits, polls and result fetches) to the local simulator`,
     `on the real API this would have cost about $${p.costUsd.toFixed(4)}`,
     '',
-    'next: `npm run enqueue <your-script.csv>` with SEGMIND_API_KEY set, then `npm run worker`',
+    'next: `npm run enqueue -- <your-script.csv> --dry-run` for the estimate, then without `--dry-run` with SEGMIND_API_KEY set, then `npm run worker`',
     '',
   ].join('\n');
 }
