@@ -133,7 +133,7 @@ test('status, report and retry over a run with a failed row', async () => {
   assert.equal(retried?.status, 'completed');
   assert.ok((retried?.attempts ?? 0) >= 2, `attempts ${retried?.attempts}`);
   const watch = await cli(env, 'status', '--run', 'night', '--watch');
-  assert.match(watch.stdout, /night: 4\/4 rows \(failed 0/);
+  assert.match(watch.stdout, /night: 4\/4 done \(failed 0/);
   assert.match(watch.stdout, /done 4 {2}failed 0/);
 });
 
@@ -164,5 +164,9 @@ test('report lists pending rows; status shows a halted queue; unknown runs are r
   assert.equal(missing.code, 2);
   assert.match(missing.stderr, /no run named `nope` \(runs: later\)/);
   assert.equal((await cli(env, 'status', '--bogus')).code, 2);
-  assert.equal((await cli(env, 'status', '--run', 'nope', '--watch')).code, 1);
+  for (const args of [[], ['--watch'], ['--json']]) {
+    const unknown = await cli(env, 'status', '--run', 'nope', ...args);
+    assert.equal(unknown.code, 2, `status --run nope ${args.join(' ')}: bad input`);
+    assert.match(unknown.stderr, /no run named `nope` \(runs: later\)/);
+  }
 });

@@ -1,22 +1,25 @@
-import { setTimeout as delay } from 'node:timers/promises';
 import { UsageError } from '../errors.js';
-import { checkRunName } from '../enqueue/run-name.js';
 import { loadSettings } from '../settings.js';
 import { withQueue } from '../queue/queue-session.js';
 import { formatQueueState, formatRunDetail, formatRunTable } from '../status/render.js';
 import { readProgress, readQueueState } from '../status/run-progress.js';
+import { targetRuns } from '../status/run-target.js';
 import { watchRun } from '../status/watch.js';
+import { watchRunTable } from '../status/watch-table.js';
 import { defineCommand } from './command-args.js';
 
 const HELP = `Usage: tts-batch status [--run NAME] [--watch] [--json]
+       npm run status -- [--run NAME] [--watch] [--json]
 
 Per-run progress: rows done / failed / in flight / waiting / scheduled, audio minutes made,
-API calls and cost spent, rate and ETA, failures grouped by reason. Without --run, one line
-per run. Also says when the queue is paused, and why if the API refused the account.
+API calls and cost spent, rate of completed rows and ETA, failures grouped by reason. Without
+--run, one line per run. Also says when the queue is paused, and why if the API refused the
+account (HALTED). An unknown --run is bad input (exit 2).
 
 Options:
   --run NAME   one run in detail
-  --watch      redraw until the run finishes (Ctrl-C to stop watching; the run goes on)
+  --watch      redraw until the run finishes (Ctrl-C to stop watching; the run goes on); shows
+               PAUSED / HALTED while the queue holds, and no ETA countdown then
   --json       machine-readable: {"queue": {...}, "runs": [...]}
   -h, --help   this text
 `;
@@ -29,59 +32,38 @@ const OPTIONS = {
 
 export const runStatusCommand = defineCommand(HELP, { options: OPTIONS }, async ({ values }, context) => {
   if (values.watch && values.json) throw new UsageError('`--watch` and `--json` do not go together');
-  const run = values.run === undefined ? undefined : checkRunName(values.run);
   const settings = loadSettings(context.env);
-  return withQueue(settings, async ({ queue, redis, prefix }) => {
-    const runs = run === undefined ? undefined : [run];
-    const state = await readQueueState(queue, redis, prefix);
+  return withQueue(settings, async (session) => {
+    const { queue, redis, prefix } = session;
+    const run = values.run === undefined ? undefined : (await targetRuns(session, values.run))[0];
+    const runs = run === undefined ? {} : { runs: [run] };
+    const readQueue = () => readQueueState(queue, redis, prefix);
+    const out = context.stdout;
     if (values.json) {
-      const progress = await readProgress({
-        queue,
-        redis,
-        prefix,
-        withFailures: true,
-        ...(runs ? { runs } : {}),
-      });
-      context.stdout.write(`${JSON.stringify({ queue: state, runs: progress }, null, 2)}\n`);
-      return run !== undefined && progress.length === 0 ? 1 : 0;
+      const [state, progress] = await Promise.all([
+        readQueue(),
+        readProgress({ ...session, withFailures: true, ...runs }),
+      ]);
+      out.write(`${JSON.stringify({ queue: state, runs: progress }, null, 2)}\n`);
+      return 0;
     }
-    context.stdout.write(formatQueueState(state));
+    if (values.watch && run === undefined) {
+      const read = () => readProgress(session);
+      await watchRunTable({ read, readQueue, out, signal: context.signal });
+      return 0;
+    }
     if (values.watch && run !== undefined) {
-      const read = async () => (await readProgress({ queue, redis, prefix, runs: [run] }))[0];
-      if ((await read()) === undefined) {
-        context.stderr.write(`no run named \`${run}\` (see \`tts-batch status\` for the list)\n`);
-        return 1;
-      }
-      await watchRun({ out: context.stdout, signal: context.signal, read });
+      const read = async () => (await readProgress({ ...session, runs: [run] }))[0];
+      await watchRun({ read, readQueue, out, signal: context.signal });
       // Then the detail below, with the failures by reason.
-    } else if (values.watch) {
-      // All runs: the table, redrawn until every run is finished or the user stops watching.
-      while (!context.signal.aborted) {
-        const progress = await readProgress({ queue, redis, prefix });
-        if (context.stdout.isTTY) context.stdout.write('\x1b[H\x1b[2J');
-        context.stdout.write(formatRunTable(progress));
-        if (progress.every((p) => p.finished)) break;
-        await delay(2000, undefined, { signal: context.signal }).catch(() => undefined);
-      }
-      return 0;
     }
-    const progress = await readProgress({
-      queue,
-      redis,
-      prefix,
-      withFailures: run !== undefined,
-      ...(runs ? { runs } : {}),
-    });
-    if (run === undefined) {
-      context.stdout.write(formatRunTable(progress));
-      return 0;
-    }
+    const [state, progress] = await Promise.all([
+      readQueue(),
+      readProgress({ ...session, withFailures: run !== undefined, ...runs }),
+    ]);
+    out.write(formatQueueState(state));
     const one = progress[0];
-    if (!one) {
-      context.stderr.write(`no run named \`${run}\` (see \`tts-batch status\` for the list)\n`);
-      return 1;
-    }
-    context.stdout.write(formatRunDetail(one));
+    out.write(run === undefined || !one ? formatRunTable(progress, state) : formatRunDetail(one, state));
     return 0;
   });
 });

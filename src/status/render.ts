@@ -1,20 +1,37 @@
 import type { QueueState, RunProgress } from './run-progress.js';
 
-/** `1h 02m`, `3m 05s`, `42s`. */
+/**
+ * Commands as printed hints name them: the npm scripts, which work in any checkout (`tts-batch`
+ * is on the PATH only after `npm link` or a global install); flags after `--`, as npm wants.
+ */
+export const HINT = {
+  resume: 'npm run resume',
+  status: 'npm run status',
+  enqueue: 'npm run enqueue -- <file>',
+  retry: (run: string) => `npm run retry -- --run ${run}`,
+} as const;
+
+/** `1h02m`, `8m54s`, `42s`: one token, so that it reads in a bar and a table cell alike. */
 export function formatDurationS(seconds: number): string {
   const s = Math.max(0, Math.round(seconds));
   const h = Math.floor(s / 3600);
   const m = Math.floor((s % 3600) / 60);
   const sec = s % 60;
-  if (h > 0) return `${h}h ${String(m).padStart(2, '0')}m`;
-  if (m > 0) return `${m}m ${String(sec).padStart(2, '0')}s`;
+  if (h > 0) return `${h}h${String(m).padStart(2, '0')}m`;
+  if (m > 0) return `${m}m${String(sec).padStart(2, '0')}s`;
   return `${sec}s`;
 }
 
-export function formatEta(progress: RunProgress): string {
+/**
+ * The ETA of a run as status shows it: `finished`, `starts <time>`, a duration, `--` when no rate
+ * is known yet, and `paused` / `halted` while the queue holds (no countdown: nothing moves).
+ */
+export function formatEta(progress: RunProgress, queue?: QueueState): string {
   if (progress.finished) return 'finished';
+  if (queue?.halt) return 'halted';
+  if (queue?.paused) return 'paused';
   if (progress.scheduled > 0 && progress.scheduledAt) return `starts ${progress.scheduledAt}`;
-  return progress.etaS === null ? 'unknown' : formatDurationS(progress.etaS);
+  return progress.etaS === null ? '--' : formatDurationS(progress.etaS);
 }
 
 const usd = (value: number) => `$${value.toFixed(value < 10 ? 4 : 2)}`;
@@ -24,15 +41,15 @@ export function formatQueueState(state: QueueState): string {
   const lines: string[] = [];
   if (state.halt) {
     lines.push(`HALTED at ${state.halt.at}: ${state.halt.reason}`);
-    lines.push('  fix the cause, then run `tts-batch resume`');
+    lines.push(`  fix the cause, then run \`${HINT.resume}\``);
   } else if (state.paused) {
-    lines.push('queue PAUSED: workers take no new rows until `tts-batch resume`');
+    lines.push(`queue PAUSED: workers take no new rows until \`${HINT.resume}\``);
   }
   return lines.map((line) => `${line}\n`).join('');
 }
 
 /** One run in detail: counts, audio, spend, rate, ETA and failures by reason. */
-export function formatRunDetail(progress: RunProgress): string {
+export function formatRunDetail(progress: RunProgress, queue?: QueueState): string {
   const p = progress;
   const lines = [
     `run: ${p.run}${p.finished ? ' (finished)' : ''}`,
@@ -40,12 +57,12 @@ export function formatRunDetail(progress: RunProgress): string {
     `rows: ${p.rows}  done ${p.done}  failed ${p.failed}  in flight ${p.inFlight}  waiting ${p.waiting}  scheduled ${p.scheduled}`,
     `audio: ${p.audioMinutes.toFixed(2)} min`,
     `API calls: ${p.calls}  cost: ${usd(p.costUsd)}`,
-    `rate: ${p.rowsPerMinute.toFixed(1)} rows/min  ETA: ${formatEta(p)}`,
+    `rate: ${p.rowsPerMinute.toFixed(1)} rows/min completed  ETA: ${formatEta(p, queue)}`,
   ];
   if (p.failures.length > 0) {
     lines.push('failures by reason:');
     for (const { reason, rows } of p.failures) lines.push(`  ${String(rows).padStart(6)}  ${reason}`);
-    lines.push('  (send them back with `tts-batch retry --run ' + p.run + '`)');
+    lines.push(`  (send them back with \`${HINT.retry(p.run)}\`)`);
   }
   return `${lines.join('\n')}\n`;
 }
@@ -65,8 +82,8 @@ const COLUMNS = [
 ] as const;
 
 /** All runs, one line each. */
-export function formatRunTable(runs: readonly RunProgress[]): string {
-  if (runs.length === 0) return 'no runs yet: add one with `tts-batch enqueue <file>`\n';
+export function formatRunTable(runs: readonly RunProgress[], queue?: QueueState): string {
+  if (runs.length === 0) return `no runs yet: add one with \`${HINT.enqueue}\`\n`;
   const body = runs.map((p) => [
     p.run,
     String(p.rows),
@@ -78,7 +95,7 @@ export function formatRunTable(runs: readonly RunProgress[]): string {
     p.audioMinutes.toFixed(2),
     String(p.calls),
     usd(p.costUsd),
-    formatEta(p),
+    formatEta(p, queue),
   ]);
   const table = [[...COLUMNS], ...body];
   const widths = COLUMNS.map((_, i) => Math.max(...table.map((row) => (row[i] ?? '').length)));

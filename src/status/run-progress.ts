@@ -21,9 +21,12 @@ export type RunProgress = {
   readonly audioMinutes: number;
   readonly calls: number;
   readonly costUsd: number;
-  /** Rows finished per minute since the run was (last) enqueued or its scheduled start. */
+  /**
+   * Rows completed per minute since the run was (last) enqueued or its scheduled start; failed
+   * rows are not progress (they are counted in `failed`).
+   */
   readonly rowsPerMinute: number;
-  /** Seconds until every row is finished at that rate; null when unknown or finished. */
+  /** Seconds until every row is finished at that rate; null when unknown (no row completed yet) or finished. */
   readonly etaS: number | null;
   readonly finished: boolean;
   readonly failures: readonly { readonly reason: string; readonly rows: number }[];
@@ -61,7 +64,7 @@ export function computeProgress(input: ProgressInput): RunProgress {
   const finishedRows = done + failed;
   const startMs = Math.max(meta?.updatedAt ?? 0, meta?.createdAt ?? 0, scheduledAtMs);
   const elapsedMin = (input.nowMs - startMs) / MINUTE_MS;
-  const rowsPerMinute = startMs > 0 && elapsedMin > 0 && !held ? finishedRows / elapsedMin : 0;
+  const rowsPerMinute = startMs > 0 && elapsedMin > 0 && !held ? done / elapsedMin : 0;
   const remaining = Math.max(rows - finishedRows, 0);
   const finished = rows > 0 && remaining === 0;
   return {
