@@ -1,10 +1,12 @@
 import { Counter, Gauge, Registry } from 'prom-client';
+import type { ApiAnswerCount } from '../queue/api-answer-counts.js';
 import type { QueueState, RunProgress } from '../status/run-progress.js';
+import { reasonLabel } from './reason-label.js';
 
 export type DashboardMetrics = {
   readonly registry: Registry;
   /** Replaces every value with the snapshot just read from Redis. */
-  update(runs: readonly RunProgress[], queue: QueueState): void;
+  update(runs: readonly RunProgress[], queue: QueueState, answers: readonly ApiAnswerCount[]): void;
 };
 
 const ROW_STATES = ['done', 'failed', 'in_flight', 'waiting', 'scheduled'] as const;
@@ -46,6 +48,18 @@ export function makeDashboardMetrics(): DashboardMetrics {
     labelNames: ['run'] as const,
     registers: [registry],
   });
+  const failedByReason = new Gauge({
+    name: 'tts_run_failed_rows',
+    help: 'Failed rows of a run by failure reason (a gauge: retry takes rows back)',
+    labelNames: ['run', 'reason'] as const,
+    registers: [registry],
+  });
+  const apiAnswers = new Counter({
+    name: 'tts_api_answers_total',
+    help: 'Segmind API answers of every worker by call (submit, status, result, download) and class (2xx, 3xx, 4xx, 429, 5xx, network, timeout)',
+    labelNames: ['call', 'class'] as const,
+    registers: [registry],
+  });
   const paused = new Gauge({
     name: 'tts_queue_paused',
     help: '1 when the queue is paused',
@@ -58,8 +72,8 @@ export function makeDashboardMetrics(): DashboardMetrics {
   });
   return {
     registry,
-    update(runs, queue) {
-      for (const metric of [rows, total, calls, cost, audio]) metric.reset();
+    update(runs, queue, answers) {
+      for (const metric of [rows, total, calls, cost, audio, failedByReason, apiAnswers]) metric.reset();
       for (const p of runs) {
         const byState = {
           done: p.done,
@@ -73,7 +87,11 @@ export function makeDashboardMetrics(): DashboardMetrics {
         calls.inc({ run: p.run }, p.calls);
         cost.inc({ run: p.run }, p.costUsd);
         audio.inc({ run: p.run }, p.audioMinutes * 60);
+        for (const { reason, rows: n } of p.failures) {
+          failedByReason.inc({ run: p.run, reason: reasonLabel(reason) }, n);
+        }
       }
+      for (const { call, answer, count } of answers) apiAnswers.inc({ call, class: answer }, count);
       paused.set(queue.paused ? 1 : 0);
       halted.set(queue.halt ? 1 : 0);
     },

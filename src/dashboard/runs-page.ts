@@ -1,37 +1,30 @@
-import { formatEta } from '../status/render.js';
+import type { ApiAnswerCount } from '../queue/api-answer-counts.js';
 import type { QueueState, RunProgress } from '../status/run-progress.js';
+import { renderAnswersSummary } from './answers-summary.js';
+import { escapeHtml } from './html.js';
+import { RUN_COLUMNS, renderRunRows } from './run-rows.js';
 
-const escapeHtml = (text: string) =>
-  text.replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c,
-  );
+/** Why bull-board's Completed tab is empty, and where finished rows are recorded instead. */
+const COMPLETED_NOTE =
+  '<p class="note">Finished rows leave the queue at once, so the Completed tab of the jobs view (bull-board) ' +
+  "stays empty: a run's outcomes are the figures above and the manifests in its output directory. " +
+  'Failed rows stay in the Failed tab until they are retried.</p>';
 
-function runRow(p: RunProgress): string {
-  const percent = p.rows > 0 ? Math.floor(((p.done + p.failed) / p.rows) * 100) : 0;
-  const cells = [
-    `<td class="run">${escapeHtml(p.run)}</td>`,
-    `<td><progress max="100" value="${percent}"></progress> ${percent}%</td>`,
-    ...[p.rows, p.done, p.failed, p.inFlight, p.waiting, p.scheduled].map((n) => `<td class="n">${n}</td>`),
-    `<td class="n">${p.audioMinutes.toFixed(2)}</td>`,
-    `<td class="n">${p.calls}</td>`,
-    `<td class="n">$${p.costUsd.toFixed(4)}</td>`,
-    `<td>${escapeHtml(formatEta(p))}</td>`,
-  ];
-  return `<tr data-run="${escapeHtml(p.run)}">${cells.join('')}</tr>`;
-}
-
-/** The runs view: one line per run with its progress; refreshes itself every few seconds. */
-export function renderRunsPage(runs: readonly RunProgress[], queue: QueueState, queueName: string): string {
+/**
+ * The runs view: one line per run with its progress, rate and ETA, then where its files are and
+ * its failures by reason; the fleet's API answers by status class. Refreshes itself every few seconds.
+ */
+export function renderRunsPage(
+  runs: readonly RunProgress[],
+  queue: QueueState,
+  queueName: string,
+  answers: readonly ApiAnswerCount[] = [],
+): string {
   const banner = queue.halt
     ? `<p class="alert">Halted at ${escapeHtml(queue.halt.at)}: ${escapeHtml(queue.halt.reason)}. Fix the cause, then run <code>tts-batch resume</code>.</p>`
     : queue.paused
       ? '<p class="alert">Queue paused: workers take no new rows until <code>tts-batch resume</code>.</p>'
       : '';
-  const body =
-    runs.length === 0
-      ? '<tr><td colspan="12">No runs yet: add one with <code>tts-batch enqueue &lt;file&gt;</code>.</td></tr>'
-      : runs.map(runRow).join('\n');
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -41,19 +34,22 @@ export function renderRunsPage(runs: readonly RunProgress[], queue: QueueState, 
 <style>
 body { font: 14px system-ui, sans-serif; margin: 2rem; color: #222; }
 table { border-collapse: collapse; } th, td { padding: .3rem .6rem; border-bottom: 1px solid #ddd; text-align: left; }
-td.n { text-align: right; font-variant-numeric: tabular-nums; } .alert { background: #fee; padding: .5rem; }
+td.n, span.n { text-align: right; font-variant-numeric: tabular-nums; } .alert { background: #fee; padding: .5rem; }
+tr.details td { color: #555; font-size: 13px; } ul.failures { margin: .2rem 0; } .note { color: #555; max-width: 60rem; }
 </style>
 </head>
 <body>
 <h1>tts-batch</h1>
 <p>Queue <strong id="queue-name">${escapeHtml(queueName)}</strong> · <a href="queues">jobs (bull-board)</a> · <a href="metrics">metrics</a></p>
 ${banner}
+${renderAnswersSummary(answers)}
 <table>
-<thead><tr><th>run</th><th>progress</th><th>rows</th><th>done</th><th>failed</th><th>in flight</th><th>waiting</th><th>scheduled</th><th>audio min</th><th>calls</th><th>cost</th><th>ETA</th></tr></thead>
+<thead><tr>${RUN_COLUMNS.map((name) => `<th>${name}</th>`).join('')}</tr></thead>
 <tbody>
-${body}
+${renderRunRows(runs, queue)}
 </tbody>
 </table>
+${COMPLETED_NOTE}
 </body>
 </html>
 `;

@@ -7,6 +7,7 @@ import { ExpressAdapter } from '@bull-board/express';
 import { Queue } from 'bullmq';
 import express, { type RequestHandler } from 'express';
 import { UsageError } from '../errors.js';
+import { readApiAnswerCounts } from '../queue/api-answer-counts.js';
 import { ROWS_QUEUE } from '../queue/keys.js';
 import { connectRedis, makeRedis } from '../redis/connection.js';
 import type { Settings } from '../settings.js';
@@ -67,7 +68,10 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
   board.setBasePath('/queues');
   // Completed rows are paid for: the UI offers no retry of them (BOARD_ACTIONS refuses it). The
   // BullMQ adapter's type omits the option its base class reads, hence the variable.
-  const adapterOptions = { description: `prefix ${prefix}`, allowCompletedRetries: false };
+  const adapterOptions = {
+    description: `prefix ${prefix} · finished rows leave the queue, so Completed stays empty: see the runs page (/)`,
+    allowCompletedRetries: false,
+  };
   createBullBoard({
     queues: [new BullMQAdapter(queue, adapterOptions)],
     serverAdapter: board,
@@ -80,21 +84,26 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
     app.use(basicAuth(settings.dashboardUser, settings.dashboardPassword));
   }
   app.use(sameOriginOnly());
-  // What both the runs page and /metrics show: every run's progress and the queue's state.
+  // What both the runs page and /metrics show: every run's progress with its failures by
+  // reason, the queue's state, and the fleet's API answers.
   const readSnapshot = () =>
-    Promise.all([readProgress({ queue, redis, prefix }), readQueueState(queue, redis, prefix)]);
+    Promise.all([
+      readProgress({ queue, redis, prefix, withFailures: true }),
+      readQueueState(queue, redis, prefix),
+      readApiAnswerCounts(redis, prefix),
+    ]);
   app.get(
     '/',
     handle(async (_request, response) => {
-      const [runs, state] = await readSnapshot();
-      response.type('html').send(renderRunsPage(runs, state, ROWS_QUEUE));
+      const [runs, state, answers] = await readSnapshot();
+      response.type('html').send(renderRunsPage(runs, state, ROWS_QUEUE, answers));
     }),
   );
   app.get(
     '/metrics',
     handle(async (_request, response) => {
-      const [runs, state] = await readSnapshot();
-      metrics.update(runs, state);
+      const [runs, state, answers] = await readSnapshot();
+      metrics.update(runs, state, answers);
       response.type(metrics.registry.contentType).send(await metrics.registry.metrics());
     }),
   );

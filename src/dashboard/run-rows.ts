@@ -1,0 +1,60 @@
+import { formatEta } from '../status/render.js';
+import type { QueueState, RunProgress } from '../status/run-progress.js';
+import { escapeHtml } from './html.js';
+
+/** Columns of the runs table; `RUN_COLUMNS.length` is the span of a run's detail line. */
+export const RUN_COLUMNS = [
+  'run',
+  'progress',
+  'rows',
+  'done',
+  'failed',
+  'in flight',
+  'waiting',
+  'scheduled',
+  'audio min',
+  'calls',
+  'cost',
+  'rows/min',
+  'ETA',
+] as const;
+
+function summaryRow(p: RunProgress, queue: QueueState): string {
+  const percent = p.rows > 0 ? Math.floor(((p.done + p.failed) / p.rows) * 100) : 0;
+  const cells = [
+    `<td class="run">${escapeHtml(p.run)}</td>`,
+    `<td><progress max="100" value="${percent}"></progress> ${percent}%</td>`,
+    ...[p.rows, p.done, p.failed, p.inFlight, p.waiting, p.scheduled].map((n) => `<td class="n">${n}</td>`),
+    `<td class="n">${p.audioMinutes.toFixed(2)}</td>`,
+    `<td class="n">${p.calls}</td>`,
+    `<td class="n">$${p.costUsd.toFixed(4)}</td>`,
+    `<td class="n rate">${p.rowsPerMinute.toFixed(1)}</td>`,
+    `<td class="eta">${escapeHtml(formatEta(p, queue))}</td>`,
+  ];
+  return `<tr data-run="${escapeHtml(p.run)}">${cells.join('')}</tr>`;
+}
+
+function failureList(p: RunProgress): string {
+  if (p.failures.length === 0) return '';
+  const items = p.failures.map(
+    ({ reason, rows }) => `<li><span class="n">${rows}</span> ${escapeHtml(reason)}</li>`,
+  );
+  return `<div>failed rows by reason (send them back with <code>npm run retry -- --run ${escapeHtml(p.run)}</code>):<ul class="failures">${items.join('')}</ul></div>`;
+}
+
+/** A run's detail line: where its files are, and its failures grouped by reason. */
+function detailRow(p: RunProgress): string {
+  const files =
+    p.outDir === ''
+      ? 'files: (output directory unknown)'
+      : `files: <code class="out-dir">${escapeHtml(p.outDir)}</code> (audio, manifest.jsonl as rows finish, manifest.json and manifest.csv when the run is finished)`;
+  return `<tr class="details" data-run-details="${escapeHtml(p.run)}"><td colspan="${RUN_COLUMNS.length}">${files}${failureList(p)}</td></tr>`;
+}
+
+/** The runs table's body: each run's figures, then its detail line. */
+export function renderRunRows(runs: readonly RunProgress[], queue: QueueState): string {
+  if (runs.length === 0) {
+    return `<tr><td colspan="${RUN_COLUMNS.length}">No runs yet: add one with <code>npm run enqueue -- &lt;file&gt;</code>.</td></tr>`;
+  }
+  return runs.map((p) => `${summaryRow(p, queue)}\n${detailRow(p)}`).join('\n');
+}
