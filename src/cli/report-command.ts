@@ -4,6 +4,7 @@ import { runKeys } from '../queue/keys.js';
 import { writeRunManifests, type RunManifests } from '../report/run-manifests.js';
 import { loadSettings } from '../settings.js';
 import { withQueue, type QueueSession } from '../queue/queue-session.js';
+import { HINT } from '../hints.js';
 import { targetRuns } from '../status/run-target.js';
 import { defineCommand } from './command-args.js';
 import { ENQUEUE_HEAP_GROWING_PERCENT } from './heap-growth.js';
@@ -61,7 +62,7 @@ export const runReportCommand = defineCommand(HELP, { options: OPTIONS }, async 
   setFlagsFromString(`--heap-growing-percent=${ENQUEUE_HEAP_GROWING_PERCENT}`);
   return withQueue(settings, async (session) => {
     const runs = await targetRuns(session, parsed.values.run);
-    if (runs.length === 0) context.stdout.write('no runs yet: add one with `tts-batch enqueue <file>`\n');
+    if (runs.length === 0) context.stdout.write(`no runs yet: add one with \`${HINT.enqueue}\`\n`);
     for (const run of runs) {
       context.stdout.write(describe(run, await reportRun(session, run, settings.outDir)));
     }

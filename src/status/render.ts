@@ -1,15 +1,5 @@
+import { HINT } from '../hints.js';
 import type { QueueState, RunProgress } from './run-progress.js';
-
-/**
- * Commands as printed hints name them: the npm scripts, which work in any checkout (`tts-batch`
- * is on the PATH only after `npm link` or a global install); flags after `--`, as npm wants.
- */
-export const HINT = {
-  resume: 'npm run resume',
-  status: 'npm run status',
-  enqueue: 'npm run enqueue -- <file>',
-  retry: (run: string) => `npm run retry -- --run ${run}`,
-} as const;
 
 /** `1h02m`, `8m54s`, `42s`: one token, so that it reads in a bar and a table cell alike. */
 export function formatDurationS(seconds: number): string {
