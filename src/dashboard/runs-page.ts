@@ -21,9 +21,9 @@ export function renderRunsPage(
   answers: readonly ApiAnswerCount[] = [],
 ): string {
   const banner = queue.halt
-    ? `<p class="alert">Halted at ${escapeHtml(queue.halt.at)}: ${escapeHtml(queue.halt.reason)}. Fix the cause, then run <code>tts-batch resume</code>.</p>`
+    ? `<p class="alert">Halted at ${escapeHtml(queue.halt.at)}: ${escapeHtml(queue.halt.reason)}. Fix the cause, then run <code>npm run resume</code>.</p>`
     : queue.paused
-      ? '<p class="alert">Queue paused: workers take no new rows until <code>tts-batch resume</code>.</p>'
+      ? '<p class="alert">Queue paused: workers take no new rows until <code>npm run resume</code>.</p>'
       : '';
   return `<!doctype html>
 <html lang="en">
