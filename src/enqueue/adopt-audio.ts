@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import pLimit from 'p-limit';
 import type { ManifestEntry } from '../output/manifest-entry.js';
-import type { RowOutcome } from '../queue/row-outcome-codec.js';
+import { outcomeOfEntry } from '../queue/outcome-of-entry.js';
 import { recordRowOutcome } from '../queue/run-outcomes.js';
 import { audioFileMatches } from '../report/audio-on-disk.js';
 import { forEachLine, readLineSpans } from '../report/jsonl-lines.js';
@@ -31,20 +31,6 @@ export type Adopted = {
 const ADOPT_CHUNK_ROWS = 256;
 /** Audio files hashed at once. */
 const HASHES_IN_FLIGHT = 8;
-
-/** The outcome a completed manifest line stands for (what the worker recorded when it wrote the line). */
-export function outcomeOfLine(entry: ManifestEntry): RowOutcome {
-  return {
-    status: entry.status,
-    contentHash: entry.content_hash,
-    file: entry.file,
-    bytes: entry.bytes,
-    audioSha256: entry.audio_sha256,
-    submits: entry.submits,
-    error: entry.error,
-    retry: null,
-  };
-}
 
 /**
  * The second source of truth: rows about to be queued (`needsJob`) whose audio for the same
@@ -98,7 +84,7 @@ export async function adoptAudioOnDisk(
               state.prefix,
               state.run,
               entry.id,
-              outcomeOfLine(entry),
+              outcomeOfEntry(entry),
               { audioMs: (entry.duration_s ?? 0) * 1000, costUsd: entry.cost ?? 0 },
               state.nowMs(),
             );

@@ -1,6 +1,7 @@
 import { sha256Hex } from '../../enqueue/content-hash.js';
 import type { ManifestEntry } from '../../output/manifest-entry.js';
 import type { RowJobData } from '../../queue/row-job.js';
+import { outcomeOfEntry } from '../../queue/outcome-of-entry.js';
 import type { RowOutcome } from '../../queue/row-outcome-codec.js';
 import { reasonList, type RowProgress, type SavedAudio } from '../../queue/row-progress.js';
 
@@ -50,14 +51,5 @@ export function manifestEntry(
 
 /** What Redis keeps of the outcome: what deciding needs. */
 export function rowOutcome(entry: ManifestEntry, outcome: OutcomeInput): RowOutcome {
-  return {
-    status: entry.status,
-    contentHash: entry.content_hash,
-    file: entry.file,
-    bytes: entry.bytes,
-    audioSha256: entry.audio_sha256,
-    submits: entry.submits,
-    error: entry.error,
-    retry: outcome.status === 'failed' ? outcome.retry : null,
-  };
+  return outcomeOfEntry(entry, outcome.status === 'failed' ? outcome.retry : null);
 }
