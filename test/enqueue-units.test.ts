@@ -15,7 +15,9 @@ test('--at HH:MM is the next occurrence in local time', () => {
   assert.equal(parseScheduleAt('02:00', now), new Date(2026, 4, 1, 2, 0).getTime());
   assert.equal(parseScheduleAt('2:05', now), new Date(2026, 4, 1, 2, 5).getTime());
   assert.equal(parseScheduleAt('01:00', now), new Date(2026, 4, 2, 1, 0).getTime());
-  assert.equal(parseScheduleAt('01:30', now), new Date(2026, 4, 2, 1, 30).getTime());
+  // The current minute means now (01:30 at 01:30:15), not tomorrow; the minute before is tomorrow.
+  assert.equal(parseScheduleAt('01:30', now), new Date(2026, 4, 1, 1, 30).getTime());
+  assert.equal(parseScheduleAt('01:29', now), new Date(2026, 4, 2, 1, 29).getTime());
   assert.equal(parseScheduleAt('00:00', now), new Date(2026, 4, 2, 0, 0).getTime());
   assert.equal(parseScheduleAt('23:59', now), new Date(2026, 4, 1, 23, 59).getTime());
   const lateNow = new Date(2026, 11, 31, 23, 0).getTime();
@@ -25,14 +27,16 @@ test('--at HH:MM is the next occurrence in local time', () => {
   }
 });
 
-test('--at ISO times: local without a zone, UTC with Z, refused in the past', () => {
+test('--at ISO times: local without a zone, UTC with Z, refused in the past (the current minute is now)', () => {
   const now = Date.UTC(2026, 4, 1, 12, 0);
   assert.equal(parseScheduleAt('2026-05-02T02:00:00Z', now), Date.UTC(2026, 4, 2, 2, 0));
   assert.equal(parseScheduleAt('2026-05-02T04:00+02:00', now), Date.UTC(2026, 4, 2, 2, 0));
   assert.equal(parseScheduleAt('2026-05-02T02:00', now), new Date(2026, 4, 2, 2, 0).getTime());
   assert.equal(parseScheduleAt('2026-05-02 02:00', now), new Date(2026, 4, 2, 2, 0).getTime());
   assert.throws(() => parseScheduleAt('2026-05-01T11:59:00Z', now), /in the past/);
-  assert.throws(() => parseScheduleAt('2026-05-01T12:00:00Z', now), /in the past/);
+  assert.equal(parseScheduleAt('2026-05-01T12:00:00Z', now + 12_000), now);
+  assert.equal(parseScheduleAt('2026-05-01T12:00Z', now + 59_999), now);
+  assert.throws(() => parseScheduleAt('2026-05-01T12:00:00Z', now + 60_000), /in the past \(now is 20/);
   assert.throws(() => parseScheduleAt('2026-02-30T02:00', now), UsageError);
   assert.throws(() => parseScheduleAt('2026-05-02', now), /not a time/);
 });

@@ -7,14 +7,16 @@ import { connectRedis, makeRedis } from '../redis/connection.js';
 import { checkRedisServer } from '../redis/server-checks.js';
 import { RunDirInUseError } from '../output/run-mark.js';
 import { loadSettings } from '../settings.js';
-import { claimRunOutput, enqueueScan, type EnqueueResult } from '../enqueue/enqueue.js';
+import { claimRunOutput, enqueueScan } from '../enqueue/enqueue.js';
 import { estimateRun, formatEstimate } from '../enqueue/estimate.js';
 import { makeProgress } from '../enqueue/progress.js';
 import { resolveRowDefaults } from '../enqueue/row-defaults.js';
+import { enqueueSummary, metadataLine } from '../enqueue/enqueue-summary.js';
+import { parseMetadataFlag } from '../enqueue/metadata-flag.js';
 import { checkRunName, defaultRunName } from '../enqueue/run-name.js';
 import { openRowSpool, type RowSpool } from '../enqueue/row-spool.js';
-import { scanScript, type ScriptScan } from '../enqueue/scan-script.js';
-import { parseScheduleAt } from '../enqueue/schedule-at.js';
+import { scanScript } from '../enqueue/scan-script.js';
+import { describeSchedule, parseScheduleAt } from '../enqueue/schedule-at.js';
 import { formatProblem, formatProblems, ScriptError } from '../script/problems.js';
 import { checkScriptFile } from '../script/read-script.js';
 import { defineCommand } from './command-args.js';
@@ -33,12 +35,18 @@ Options:
   --voice NAME       default voice_1 (default: TTS_VOICE, else the model's default voice)
   --voice2 NAME      default voice_2, making every row a two-speaker dialogue (default: TTS_VOICE2)
   --temperature T    default temperature, 0 to 2 (default: TTS_TEMPERATURE, else 0.4)
-  --at TIME          hold the run until TIME: HH:MM (next occurrence, local time) or an ISO time
-  --dry-run          print rows, characters, API calls, cost and time; add nothing
+  --at TIME          hold the run until TIME: HH:MM (next occurrence, local time; the current
+                     minute means now) or an ISO time (2026-05-01T02:00, +01:00 or Z for a zone)
+  --metadata COL     carry column COL as metadata although its name looks like a misspelled field
+                     (voice1, Voice_1, temprature are refused otherwise); COL,COL or repeated
+  --dry-run          print rows, characters, API calls, cost, time and start; add nothing
   --skip-invalid     enqueue the valid rows and list the invalid ones (default: refuse the script)
   -h, --help         show this help
 
-A row's own columns win over the options above. Problems are listed as file:line: field: message.
+Through npm, put \`--\` before the flags: npm run enqueue -- jobs.csv --dry-run
+
+A row's own columns win over the options above; every other column is carried to the manifest
+as metadata (listed when enqueueing). Problems are listed as file:line: field: message.
 A row whose audio for the same content is in the run's output directory (manifest.jsonl and the
 file, checked) but unknown to Redis (restarted empty) is adopted, not made again. One enqueue of a
 run at a time: a second one waits up to 30 s for the first, then gives up (exit 1).
@@ -57,36 +65,16 @@ const ARGS = {
     voice2: { type: 'string' },
     temperature: { type: 'string' },
     at: { type: 'string' },
+    metadata: { type: 'string', multiple: true },
     'dry-run': { type: 'boolean' },
     'skip-invalid': { type: 'boolean' },
   },
   allowPositionals: true,
 } as const;
 
-function summary(
-  run: string,
-  outDir: string,
-  result: EnqueueResult,
-  scan: ScriptScan,
-  scheduledAt: number,
-): string {
-  const counts = [`new ${result.new}`, `unchanged ${result.unchanged}`, `skipped ${result.skipped}`];
-  if (result.adopted > 0) counts.push(`adopted ${result.adopted}`);
-  if (result.removed > 0) counts.push(`removed ${result.removed}`);
-  if (scan.invalidRows > 0) counts.push(`invalid ${scan.invalidRows}`);
-  const lines = [`run: ${run}`, `output: ${outDir}`, `rows: ${counts.join(', ')}`];
-  if (scheduledAt > 0) lines.push(`scheduled: ${new Date(scheduledAt).toString()} (jobs wait until then)`);
-  if (result.rescheduled > 0) {
-    lines.push(
-      `rescheduled: ${result.rescheduled} jobs already queued ${scheduledAt > 0 ? 'now wait until then' : 'start now'}`,
-    );
-  }
-  if (result.manifests) {
-    const { completed, failed, missingFiles } = result.manifests;
-    lines.push(`finished: wrote manifest.json and manifest.csv (${completed} completed, ${failed} failed)`);
-    if (missingFiles.length > 0) lines.push(`  audio files missing: ${missingFiles.length}`);
-  }
-  return `${lines.join('\n')}\n`;
+/** `1 row is`, `2 rows are`: a count with its noun (and verb) agreeing. */
+function plural(count: number, singular: string, pluralForm = `${singular}s`): string {
+  return `${count} ${count === 1 ? singular : pluralForm}`;
 }
 
 /** `tts-batch enqueue <file>`: validate the whole script, then add one job per row. */
@@ -108,6 +96,7 @@ export const runEnqueueCommand = defineCommand(HELP, ARGS, async ({ values, posi
     const sizeBytes = await checkScriptFile(file);
     const run = values.run === undefined ? defaultRunName(file) : checkRunName(values.run);
     const defaults = resolveRowDefaults(values, settings);
+    const metadataColumns = parseMetadataFlag(values.metadata);
     const scheduledAt = values.at === undefined ? 0 : parseScheduleAt(values.at, Date.now());
     const outDir = join(resolve(context.cwd, values.out ?? settings.outDir), run);
     if (!dryRun) {
@@ -122,7 +111,7 @@ export const runEnqueueCommand = defineCommand(HELP, ARGS, async ({ values, posi
       }
     }
 
-    const validation = { defaults, maxChars: settings.maxChars };
+    const validation = { defaults, maxChars: settings.maxChars, metadataColumns };
     spool = dryRun ? undefined : await openRowSpool();
     progress.start('reading', sizeBytes, 'rows');
     const scan = await scanScript(
@@ -137,25 +126,40 @@ export const runEnqueueCommand = defineCommand(HELP, ARGS, async ({ values, posi
     progress.stop();
     for (const warning of scan.warnings)
       context.stderr.write(`warning: ${formatProblem(shownFile, warning)}\n`);
+    for (const name of metadataColumns) {
+      if (!scan.metadataColumns.includes(name))
+        context.stderr.write(`warning: --metadata names \`${name}\`, which no row of ${shownFile} has\n`);
+    }
+    if (scan.columnProblems.length > 0) {
+      context.stderr.write(`${formatProblems(shownFile, scan.columnProblems, 0)}\n`);
+      context.stderr.write(
+        `tts-batch enqueue: ${plural(scan.columnProblems.length, 'column looks', 'columns look')} like a misspelled field; nothing was enqueued (rename it, or pass --metadata with its name to carry it as metadata)\n`,
+      );
+      return 2;
+    }
     if (scan.problemCount > 0) {
       context.stderr.write(
         `${formatProblems(shownFile, scan.problems, scan.problemCount - scan.problems.length)}\n`,
       );
       if (values['skip-invalid'] !== true || scan.validRows === 0) {
         context.stderr.write(
-          `tts-batch enqueue: ${scan.invalidRows} of ${scan.records} rows are invalid; nothing was enqueued` +
+          `tts-batch enqueue: ${scan.invalidRows} of ${plural(scan.records, 'row is', 'rows are')} invalid; nothing was enqueued` +
             (scan.validRows > 0
-              ? ` (fix them, or pass --skip-invalid to enqueue the ${scan.validRows} valid rows)\n`
+              ? ` (fix them, or run the same command with --skip-invalid to enqueue the ${plural(scan.validRows, 'valid row')})\n`
               : '\n'),
         );
         return 2;
       }
-      context.stderr.write(`tts-batch enqueue: skipping ${scan.invalidRows} invalid rows (--skip-invalid)\n`);
+      context.stderr.write(
+        `tts-batch enqueue: skipping ${plural(scan.invalidRows, 'invalid row')} (--skip-invalid)\n`,
+      );
     }
 
     if (dryRun) {
       context.stdout.write(`run: ${run} (dry run: nothing added)\n`);
       context.stdout.write(`${formatEstimate(estimateRun(scan, settings), settings)}\n`);
+      context.stdout.write(`${metadataLine(scan)}\n`);
+      if (scheduledAt > 0) context.stdout.write(`start: ${describeSchedule(scheduledAt, Date.now())}\n`);
       return 0;
     }
     if (redis === undefined || spool === undefined) {
@@ -177,7 +181,7 @@ export const runEnqueueCommand = defineCommand(HELP, ARGS, async ({ values, posi
         spool,
       },
     );
-    context.stdout.write(summary(run, outDir, result, scan, scheduledAt));
+    context.stdout.write(enqueueSummary(run, outDir, result, scan, scheduledAt, Date.now()));
     return 0;
   } catch (error) {
     if (error instanceof RunDirInUseError) {

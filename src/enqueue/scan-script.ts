@@ -1,8 +1,9 @@
 import { MODEL_SLUGS, MODELS, type ModelSlug } from '../segmind/models.js';
 import { MAX_PRINTED_PROBLEMS, ScriptError, type Problem } from '../script/problems.js';
-import { readScript } from '../script/read-script.js';
+import { readScript, scriptFormat } from '../script/read-script.js';
+import { makeColumnSurvey } from '../script/column-names.js';
 import { makeIdTable, type IdTable } from '../script/id-table.js';
-import { defaultRowId } from '../script/row-id.js';
+import { claimedRowId, defaultRowId } from '../script/row-id.js';
 import { makeRowIndex, type RowIndex } from '../script/row-index.js';
 import type { RawRecord } from '../script/script-row.js';
 import { validateRecord, type ValidationContext } from '../script/validate-row.js';
@@ -24,6 +25,13 @@ export type ScriptScan = {
   /** Invalid rows (a row may have several problems). */
   readonly invalidRows: number;
   readonly warnings: readonly Problem[];
+  /** Columns that are not fields, carried to the manifest as metadata, in the order first seen. */
+  readonly metadataColumns: readonly string[];
+  /**
+   * Columns whose name is a near miss of a field (`voice1`) and not declared metadata: the
+   * script is refused whole (a typo would silently use the default voice for every row).
+   */
+  readonly columnProblems: readonly Problem[];
   readonly index: RowIndex;
   /** Row id -> seq, for the valid rows. */
   readonly ids: Pick<IdTable, 'get'>;
@@ -47,33 +55,37 @@ export async function scanScript(
     problemCount += found.length;
     problems.push(...found.slice(0, Math.max(0, MAX_PRINTED_PROBLEMS - problems.length)));
   };
+  const columns = makeColumnSurvey(context.metadataColumns ?? new Set());
+  // A CSV's columns are named on its header line; a JSONL row names its own.
+  const headerLine = scriptFormat(file) === 'csv' ? 1 : undefined;
   const undocumented = new Map<string, { line: number; model: ModelSlug; voice: string; rows: number }>();
   let bytesRead = 0;
 
+  /** Takes `id` for this record; false (with the problem listed) when an earlier row has it. */
+  const claim = (id: string, seq: number, line: number): boolean => {
+    const first = ids.get(id);
+    if (first === undefined) {
+      ids.add(id, seq);
+      return true;
+    }
+    addProblems([{ line, field: 'id', message: `\`${id}\` is already the id of line ${index.line(first)}` }]);
+    return false;
+  };
+
   const take = (record: RawRecord) => {
+    for (const name of record.fields.keys()) columns.note(name, headerLine ?? record.line);
     const result = validateRecord(record, context);
     if (!result.ok) {
       addProblems(result.problems);
-      index.push({ line: record.line, id: undefined, contentHash: undefined, chars: 0, model: undefined });
+      const id = claimedRowId(record.fields.get('id'));
+      if (id !== undefined) claim(id, record.seq, record.line);
+      index.push({ line: record.line, id, contentHash: undefined, chars: 0, model: undefined });
     } else {
       const { row } = result;
       spool?.write(row);
       let valid = true;
       if (row.id === undefined) defaultSeqs.push(row.seq);
-      else {
-        const first = ids.get(row.id);
-        if (first === undefined) ids.add(row.id, row.seq);
-        else {
-          valid = false;
-          addProblems([
-            {
-              line: row.line,
-              field: 'id',
-              message: `\`${row.id}\` is already the id of line ${index.line(first)}`,
-            },
-          ]);
-        }
-      }
+      else valid = claim(row.id, row.seq, row.line);
       index.push({
         line: row.line,
         id: row.id,
@@ -147,6 +159,8 @@ export async function scanScript(
     problemCount,
     invalidRows: records - validRows,
     warnings,
+    metadataColumns: columns.metadata(),
+    columnProblems: columns.problems(),
     index,
     ids,
   };

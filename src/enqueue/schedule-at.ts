@@ -1,4 +1,5 @@
 import { UsageError } from '../errors.js';
+import { formatLocalTime, MINUTE } from '../time.js';
 
 const CLOCK_TIME = /^(\d{1,2}):(\d{2})$/;
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:?\d{2})?$/i;
@@ -9,10 +10,14 @@ function usage(value: string, why: string): UsageError {
   );
 }
 
+/** The start of the minute `nowMs` is in: a time in it means now, not tomorrow or the past. */
+const minuteOf = (nowMs: number) => Math.floor(nowMs / MINUTE) * MINUTE;
+
 /**
  * When a run scheduled with `--at` may start, in ms since epoch. `HH:MM` is its next occurrence
- * in local time after `nowMs` (tomorrow when today's has passed); an ISO time without a zone is
- * local time, and one in the past is refused.
+ * in local time (tomorrow when today's has passed); an ISO time without a zone is local time.
+ * A time in the current minute means now (`--at 07:12` at 07:12:12 starts at once, it does not
+ * wait a day); an earlier one is refused.
  */
 export function parseScheduleAt(value: string, nowMs: number): number {
   const trimmed = value.trim();
@@ -23,7 +28,7 @@ export function parseScheduleAt(value: string, nowMs: number): number {
     if (hours > 23 || minutes > 59) throw usage(value, 'no such time of day');
     const at = new Date(nowMs);
     at.setHours(hours, minutes, 0, 0);
-    if (at.getTime() <= nowMs) {
+    if (at.getTime() < minuteOf(nowMs)) {
       // setDate then setHours again, so that a DST change tonight still lands on HH:MM.
       at.setDate(at.getDate() + 1);
       at.setHours(hours, minutes, 0, 0);
@@ -33,6 +38,19 @@ export function parseScheduleAt(value: string, nowMs: number): number {
   if (!ISO_TIME.test(trimmed)) throw usage(value, 'not a time');
   const atMs = Date.parse(trimmed.replace(' ', 'T'));
   if (!Number.isFinite(atMs)) throw usage(value, 'not a valid date');
-  if (atMs <= nowMs) throw usage(value, `it is in the past (now is ${new Date(nowMs).toISOString()})`);
+  if (atMs < minuteOf(nowMs)) throw usage(value, `it is in the past (now is ${formatLocalTime(nowMs)})`);
   return atMs;
+}
+
+/** How a schedule reads in messages: the time, and whether the jobs wait or start at once. */
+export function describeSchedule(scheduledAtMs: number, nowMs: number): string {
+  const at = formatLocalTime(scheduledAtMs);
+  if (scheduledAtMs <= nowMs) return `${at} (now: the jobs start at once)`;
+  return `${at} (in ${formatWait(scheduledAtMs - nowMs)}; the jobs wait until then)`;
+}
+
+function formatWait(ms: number): string {
+  const minutes = Math.ceil(ms / MINUTE);
+  if (minutes < 60) return `${minutes} min`;
+  return `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, '0')} min`;
 }

@@ -24,19 +24,24 @@ export function scriptFormat(file: string): ScriptFormat {
 
 /** Checks that the script exists and is a non-empty file; resolves to its size in bytes. */
 export async function checkScriptFile(file: string): Promise<number> {
-  scriptFormat(file);
   let size: number;
   try {
     const info = await stat(file);
+    if (info.isDirectory()) {
+      throw new UsageError(`${file}: is a directory; give a script file (.csv, .jsonl or .ndjson)`);
+    }
     if (!info.isFile()) throw new UsageError(`${file}: not a file`);
     size = info.size;
   } catch (error) {
     if (error instanceof UsageError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
+    // A wrong extension says more than a missing file: `notes.txt` is not a script either way.
+    scriptFormat(file);
     throw new UsageError(`${file}: cannot read the script (${code === 'ENOENT' ? 'no such file' : code})`, {
       cause: error,
     });
   }
+  scriptFormat(file);
   if (size === 0) throw fatal(file, 1, 'file', 'the script is empty');
   return size;
 }

@@ -11,3 +11,15 @@ export function isSafeName(value: string): boolean {
 export function defaultRowId(seq: number, recordCount: number): string {
   return String(seq + 1).padStart(String(recordCount).length, '0');
 }
+
+/**
+ * The id a record claims, read without validating the rest of it (a CSV cell or a JSON string
+ * or number, trimmed), when it is a valid id: an invalid row still holds its id, so that a later
+ * row reusing it is reported as a duplicate now, not after the first is fixed.
+ */
+export function claimedRowId(value: unknown): string | undefined {
+  const text = typeof value === 'number' && Number.isFinite(value) ? String(value) : value;
+  if (typeof text !== 'string') return undefined;
+  const trimmed = text.trim();
+  return isSafeName(trimmed) ? trimmed : undefined;
+}

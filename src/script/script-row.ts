@@ -7,6 +7,7 @@ export type ScriptFormat = (typeof SCRIPT_FORMATS)[keyof typeof SCRIPT_FORMATS];
 
 /** The fields with a meaning; every other column is metadata. */
 export const KNOWN_FIELDS = ['id', 'text', 'voice_1', 'voice_2', 'temperature', 'model'] as const;
+export type KnownField = (typeof KNOWN_FIELDS)[number];
 
 /** One record as read from the file, before validation. */
 export type RawRecord = {

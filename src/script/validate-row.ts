@@ -10,6 +10,11 @@ export type ValidationContext = {
   readonly defaults: RowDefaults;
   /** Longest text accepted, in characters (TTS_MAX_CHARS). */
   readonly maxChars: number;
+  /**
+   * Columns the user declared metadata (`--metadata`): carried through even when their name is a
+   * near miss of a field (`voice1`), which is otherwise refused as a likely typo.
+   */
+  readonly metadataColumns?: ReadonlySet<string>;
 };
 
 /** A voice accepted without being documented for the row's model (3.1 documents 6 of 30). */
