@@ -5,8 +5,12 @@ import { Writable } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
 import { makeLogger, type Logger } from '../src/log.js';
 
+/** A figure: a number, or (under `details`) a small structure of them. */
+export type FigureValue =
+  number | string | null | readonly FigureValue[] | { readonly [key: string]: FigureValue };
+
 /** Flat figures of one scenario, keyed as in bench/results/latest.json. */
-export type Figures = Record<string, number | Record<string, number>>;
+export type Figures = Record<string, FigureValue>;
 
 /** One line of the printed table: what was measured, the figure, the goal and whether it is met. */
 export type TableRow = {

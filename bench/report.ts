@@ -90,6 +90,70 @@ export async function updateBenchmarksMd(
   await writeFile(path, text.slice(0, start) + section + text.slice(end));
 }
 
+/**
+ * latest.json with a partial run's figures merged in (`--merge`): the issue-6 keys it measured
+ * replaced, its other figures replaced under `details`, everything else kept; when and how each
+ * merged scenario was measured is under `details.runs.<scenario>`.
+ */
+export function mergeLatestJson(
+  existing: Record<string, unknown>,
+  figures: Figures,
+  info: RunInfo,
+  scenarios: readonly string[],
+): Record<string, unknown> {
+  const wanted: ReadonlySet<string> = new Set(REQUIRED_KEYS);
+  const merged: Record<string, unknown> = { ...existing };
+  const details: Record<string, unknown> = {
+    ...(existing['details'] as Record<string, unknown> | undefined),
+  };
+  for (const [key, value] of Object.entries(figures)) {
+    if (wanted.has(key)) merged[key] = value;
+    else details[key] = value;
+  }
+  const runs: Record<string, unknown> = { ...(details['runs'] as Record<string, unknown> | undefined) };
+  for (const scenario of scenarios)
+    runs[scenario] = {
+      machine: info.machine,
+      date: info.date,
+      command: info.command,
+      duration_s: info.durationS,
+    };
+  details['runs'] = runs;
+  merged['details'] = details;
+  return merged;
+}
+
+const sectionMarkers = (name: string) =>
+  [`<!-- bench:${name}:start -->`, `<!-- bench:${name}:end -->`] as const;
+
+/** Replaces the text between the markers of scenario `name`'s own section of BENCHMARKS.md with this run's table. */
+export async function updateBenchmarksSection(
+  path: string,
+  name: string,
+  rows: readonly TableRow[],
+  info: RunInfo,
+): Promise<void> {
+  const [startMarker, endMarker] = sectionMarkers(name);
+  const text = await readFile(path, 'utf8');
+  const start = text.indexOf(startMarker);
+  const end = text.indexOf(endMarker);
+  if (start < 0 || end < start)
+    throw new Error(`bench: ${path} has no ${startMarker} ... ${endMarker} section`);
+  const section = [
+    startMarker,
+    '',
+    `Machine: ${info.machine}. Date: ${info.date}. Command: \`${info.command}\` (this scenario: ${info.durationS} s).`,
+    '',
+    markdownTable(rows),
+    '',
+  ].join('\n');
+  await writeFile(path, text.slice(0, start) + section + text.slice(end));
+}
+
+export async function readJson(path: string): Promise<Record<string, unknown>> {
+  return JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown>;
+}
+
 export async function writeJson(path: string, value: unknown): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   await writeFile(path, `${JSON.stringify(value, null, 2)}\n`);

@@ -1,17 +1,30 @@
-// `npm run bench [-- --quick] [-- --only a,b]`: every scenario of issue 6 against a private Redis
-// and the in-process simulator on 127.0.0.1; prints a table, writes bench/results/latest.json
-// and the results section of BENCHMARKS.md. See BENCHMARKS.md for what each figure means.
+// `npm run bench [-- --quick] [-- --only a,b] [-- --merge]`: every scenario of issue 6 and of issue
+// "Paid once, nothing lost" against private Redis servers and the in-process simulator on
+// 127.0.0.1; prints a table, writes bench/results/latest.json and the results sections of
+// BENCHMARKS.md. See BENCHMARKS.md for what each figure means.
 import { parseArgs } from 'node:util';
 import { log, type Figures, type ScenarioResult, type TableRow } from './common.js';
+import { benchCompletion } from './completion.js';
 import { benchEnqueue } from './enqueue.js';
 import { benchPolling } from './polling.js';
 import { benchRateLimited } from './rate-limited.js';
-import { latestJson, markdownTable, runInfo, updateBenchmarksMd, writeJson } from './report.js';
+import { benchRedisMemory } from './redis-memory.js';
+import {
+  latestJson,
+  markdownTable,
+  mergeLatestJson,
+  readJson,
+  runInfo,
+  updateBenchmarksMd,
+  updateBenchmarksSection,
+  writeJson,
+} from './report.js';
 import { benchScaleOut } from './scale-out.js';
 import { benchWorkerOverhead } from './worker-overhead.js';
+import { benchWorkerRss } from './worker-rss.js';
 
 const { values } = parseArgs({
-  options: { quick: { type: 'boolean' }, only: { type: 'string' } },
+  options: { quick: { type: 'boolean' }, only: { type: 'string' }, merge: { type: 'boolean' } },
   strict: true,
 });
 const quick = values.quick === true;
@@ -21,28 +34,49 @@ const SCENARIOS: Record<string, () => Promise<ScenarioResult>> = {
   polling: benchPolling,
   rate: benchRateLimited,
   scale: benchScaleOut,
+  'redis-memory': () => benchRedisMemory(quick),
+  completion: () => benchCompletion(quick),
+  'worker-rss': () => benchWorkerRss(quick),
 };
+/** Scenarios whose table has its own section of BENCHMARKS.md (so that one can be rerun alone). */
+const OWN_SECTION: ReadonlySet<string> = new Set(['redis-memory', 'completion', 'worker-rss']);
 const only = values.only?.split(',') ?? Object.keys(SCENARIOS);
+for (const name of only)
+  if (!SCENARIOS[name])
+    throw new Error(`bench: unknown scenario ${name}; known: ${Object.keys(SCENARIOS).join(', ')}`);
+const merge = values.merge === true;
+if (merge && (quick || only.some((name) => !OWN_SECTION.has(name))))
+  throw new Error(`bench: --merge takes full runs of ${[...OWN_SECTION].join(', ')} only`);
 
+const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
 const startedAt = performance.now();
 const figures: Figures = {};
-const rows: TableRow[] = [];
+const mainRows: TableRow[] = [];
+const sections: { name: string; rows: readonly TableRow[]; durationS: number }[] = [];
 for (const name of only) {
-  const scenario = SCENARIOS[name];
-  if (!scenario)
-    throw new Error(`bench: unknown scenario ${name}; known: ${Object.keys(SCENARIOS).join(', ')}`);
-  const result = await scenario();
+  const scenarioStartedAt = performance.now();
+  const result = await (SCENARIOS[name] as () => Promise<ScenarioResult>)();
   Object.assign(figures, result.figures);
-  rows.push(...result.rows);
+  if (OWN_SECTION.has(name))
+    sections.push({ name, rows: result.rows, durationS: (performance.now() - scenarioStartedAt) / 1000 });
+  else mainRows.push(...result.rows);
 }
-const command = `npm run bench${quick || values.only ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
 const info = runInfo(command, (performance.now() - startedAt) / 1000);
-process.stdout.write(`\n${markdownTable(rows)}\n\n${info.machine}; ${info.date}; ${info.durationS} s\n`);
+const allRows = [...mainRows, ...sections.flatMap((section) => section.rows)];
+process.stdout.write(`\n${markdownTable(allRows)}\n\n${info.machine}; ${info.date}; ${info.durationS} s\n`);
 const complete = !quick && values.only === undefined;
-if (complete) {
-  await writeJson('bench/results/latest.json', latestJson(figures, info));
-  await updateBenchmarksMd('BENCHMARKS.md', rows, info);
-  log('wrote bench/results/latest.json and BENCHMARKS.md');
+if (complete || merge) {
+  const latest = complete
+    ? latestJson(figures, info)
+    : mergeLatestJson(await readJson('bench/results/latest.json'), figures, info, only);
+  await writeJson('bench/results/latest.json', latest);
+  if (complete) await updateBenchmarksMd('BENCHMARKS.md', mainRows, info);
+  for (const section of sections)
+    await updateBenchmarksSection('BENCHMARKS.md', section.name, section.rows, {
+      ...info,
+      durationS: Math.round(section.durationS),
+    });
+  log(`wrote bench/results/latest.json and BENCHMARKS.md${complete ? '' : ` (${only.join(', ')} merged)`}`);
 } else {
   await writeJson('bench/results/partial.json', latestJson(figures, info));
   log('partial run: wrote bench/results/partial.json; latest.json and BENCHMARKS.md left as they were');
