@@ -32,9 +32,7 @@ function scrub(value: unknown, secrets: readonly string[], depth = 0): unknown {
  * field paths are redacted by pino, and the literal key is scrubbed from every string.
  */
 export function makeLogger(options: LoggerOptions = {}): Logger {
-  const secrets = (options.secrets ?? []).filter(
-    (secret): secret is string => !!secret && secret.length >= 4,
-  );
+  const secrets = (options.secrets ?? []).filter(isSecret);
   const pretty = options.pretty ?? (process.stdout.isTTY && !options.destination);
   const config = {
     level: options.level ?? 'info',
@@ -54,7 +52,22 @@ export function makeLogger(options: LoggerOptions = {}): Logger {
       },
     },
   };
-  if (options.destination) return pino(config, options.destination);
-  if (pretty) return pino({ ...config, transport: { target: 'pino-pretty', options: { colorize: true } } });
-  return pino(config);
+  let logger: Logger;
+  if (options.destination) logger = pino(config, options.destination);
+  else if (pretty)
+    logger = pino({ ...config, transport: { target: 'pino-pretty', options: { colorize: true } } });
+  else logger = pino(config);
+  secretsOf.set(logger, secrets);
+  return logger;
+}
+
+const isSecret = (secret: string | undefined): secret is string => !!secret && secret.length >= 4;
+
+/** The secret lists of the loggers `makeLogger` made (their children share them). */
+const secretsOf = new WeakMap<Logger, string[]>();
+
+/** Scrubs one more secret (an API key read again from `.env`) from every later line of `logger` and its children. */
+export function addLoggerSecret(logger: Logger, secret: string): void {
+  const secrets = secretsOf.get(logger);
+  if (secrets && isSecret(secret) && !secrets.includes(secret)) secrets.push(secret);
 }

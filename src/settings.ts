@@ -96,6 +96,13 @@ export function loadDotEnv(path = '.env', env: Record<string, string | undefined
   }
 }
 
+/** One variable of a `.env` file as it is now (undefined when the file or the variable is missing). */
+export function readDotEnvValue(path: string, name: string): string | undefined {
+  if (!existsSync(path)) return undefined;
+  const value = parseEnv(readFileSync(path, 'utf8'))[name]?.trim();
+  return value === undefined || value === '' ? undefined : value;
+}
+
 function text(env: Env, name: string): string | undefined {
   const value = env[name]?.trim();
   return value === undefined || value === '' ? undefined : value;

@@ -1,6 +1,8 @@
+import { join } from 'node:path';
 import { ConfigError, UsageError } from '../errors.js';
-import { makeLogger } from '../log.js';
+import { addLoggerSecret, makeLogger } from '../log.js';
 import { loadSettings } from '../settings.js';
+import { makeApiKeySource } from '../worker/api-key.js';
 import { makeRowWorker } from '../worker/make-worker.js';
 import { preflightRedis } from '../worker/preflight.js';
 import { defineCommand } from './command-args.js';
@@ -44,6 +46,11 @@ export const runWorkerCommand = defineCommand(HELP, { options: OPTIONS }, async 
     settings,
     logger,
     concurrency,
+    apiKeys: makeApiKeySource({
+      key: settings.segmindApiKey,
+      dotEnvPath: join(context.cwd, '.env'),
+      onNewKey: (key) => addLoggerSecret(logger, key),
+    }),
   });
   logger.info(
     { event: 'worker_started', concurrency, rpm: settings.segmindRpm, queuePrefix: settings.queuePrefix },

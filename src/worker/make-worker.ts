@@ -6,14 +6,17 @@ import { makeApiAnswerCounter } from '../queue/api-answer-counts.js';
 import { globalKeys, ROWS_QUEUE } from '../queue/keys.js';
 import type { RowJobData } from '../queue/row-job.js';
 import { makeRedis } from '../redis/connection.js';
-import { makeSegmindClient } from '../segmind/client.js';
 import type { Settings } from '../settings.js';
 import { makePollModeStore } from './await-completion.js';
+import { makeApiKeySource, type ApiKeySource } from './api-key.js';
+import { haltMessage } from './halt-message.js';
+import { makeKeyGuard } from './key-guard.js';
 import { makeLatencyStats } from './latency-stats.js';
 import { DEFAULT_POLL_OPTIONS } from './poll-schedule.js';
 import { processRow } from './process-row.js';
 import { makeProtocolWatch } from './protocol-watch.js';
 import { makeRequestBudget } from './request-budget.js';
+import { makeRowClientFactory } from './row-client.js';
 import { makeRunDirs } from './run-dirs.js';
 import { HandBack, LetGo, RowFailed } from './row-signals.js';
 import { DEFAULT_SUBMIT_LIMITS } from './row-steps/next-step.js';
@@ -27,6 +30,8 @@ export type RowWorkerOptions = {
   /** Overrides `settings.lockDurationMs`. */
   readonly lockDurationMs?: number;
   readonly now?: () => number;
+  /** The key, and whether it follows `.env` (default: `settings.segmindApiKey`, fixed). */
+  readonly apiKeys?: ApiKeySource;
 };
 
 export type RowWorker = {
@@ -60,13 +65,14 @@ export function makeRowWorker(options: RowWorkerOptions): RowWorker {
   // Every row in flight waits on this one signal (a listener each): more than Node's default 10 is normal.
   setMaxListeners(0, stopping.signal);
   const now = options.now ?? Date.now;
+  const keys = options.apiKeys ?? makeApiKeySource({ key: settings.segmindApiKey ?? '' });
+  const guard = makeKeyGuard({ redis, prefix, keys, logger });
   const halt = async (reason: string) => {
+    const keyRefused = guard.refusedNow();
     await queue.pause();
     await redis.hset(globalKeys(prefix).halt, 'reason', reason, 'at', new Date(now()).toISOString());
-    logger.error(
-      { event: 'run_halted', reason },
-      'API refused the account: queue paused. Fix the cause, then run `tts-batch resume`.',
-    );
+    guard.onHalt();
+    logger.error({ event: 'run_halted', reason }, haltMessage(keyRefused, keys.followsDotEnv));
   };
 
   const context: RowContext = {
@@ -85,23 +91,7 @@ export function makeRowWorker(options: RowWorkerOptions): RowWorker {
     runDir: makeRunDirs(redis, prefix, logger, now),
     logger,
     now,
-    makeClient: (hooks) =>
-      makeSegmindClient({
-        baseUrl: settings.segmindBaseUrl,
-        apiKey: settings.segmindApiKey,
-        requestTimeoutMs: settings.requestTimeoutMs,
-        retry: { maxRetries: settings.httpRetries },
-        beforeRequest: async (call, signal) => {
-          if (call === 'download') return;
-          await budget.acquire(signal);
-          await hooks.beforeSend(call, signal);
-        },
-        onRateLimited: (waitMs) => budget.backOff(waitMs),
-        onCall: (call, outcome) => {
-          countAnswer(call, outcome);
-          if (call !== 'download') hooks.onCall();
-        },
-      }),
+    makeClient: makeRowClientFactory({ settings, budget, guard, countAnswer }),
   };
 
   const processor = async (job: Job<RowJobData>, token?: string) => {
