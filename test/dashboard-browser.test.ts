@@ -11,6 +11,8 @@ import { startDashboard, type RunningDashboard } from '../src/dashboard/server.j
 import { globalKeys, ROWS_QUEUE } from '../src/queue/keys.js';
 import { loadSettings } from '../src/settings.js';
 import { startPrivateRedis, uniquePrefix, type PrivateRedis } from './helpers/redis.js';
+import { failuresByReason, runThroughFaults } from './helpers/dashboard-run.js';
+import { until } from './helpers/processes.js';
 import { addRows } from './helpers/rows.js';
 
 // Debian's chromium, driven by playwright-core; this test installs nothing itself.
@@ -81,6 +83,49 @@ test("bull-board, rendered in the browser, lists the queue and the run's jobs", 
   await page.getByText(`${RUN}/a/`, { exact: false }).first().waitFor();
   await page.close();
 });
+
+test(
+  'after a real run through faults, the runs page shows its failures by reason, files, rate and API answers',
+  { skip },
+  async (t) => {
+    assert.ok(browser);
+    const { night, entries } = await runThroughFaults();
+    const board = await startDashboard({ settings: loadSettings(night.env), port: 0 });
+    t.after(async () => {
+      await board.close();
+      await night.close();
+    });
+    const { r429, r5xx } = night.sim.ledger().counts;
+    // The workers count answers without awaiting: wait until the last ones are in.
+    await until(
+      async () => (await (await fetch(`${board.url}/metrics`)).text()).includes('class="429"} '),
+      '429s in /metrics',
+      100,
+      100,
+    );
+    const page = await browser.newPage();
+    t.after(() => page.close());
+    await page.goto(`${board.url}/`);
+    const row = page.locator('tr[data-run="night"]');
+    assert.equal(await row.locator('progress').getAttribute('value'), '100');
+    assert.equal(await row.locator('td.eta').textContent(), 'finished');
+    assert.match((await row.locator('td.rate').textContent()) ?? '', /^\d+\.\d$/);
+    const details = page.locator('tr[data-run-details="night"]');
+    assert.equal(await details.locator('code.out-dir').textContent(), night.outDir);
+    const shown = (await details.locator('ul.failures li').allTextContents()).sort();
+    const expected = [...failuresByReason(entries)].map(([reason, rows]) => `${rows} ${reason}`).sort();
+    assert.ok(expected.length > 0, 'some rows failed');
+    assert.deepEqual(shown, expected);
+    assert.equal(await page.locator('#api-answers [data-class="429"]').textContent(), `429: ${r429}`);
+    assert.equal(await page.locator('#api-answers [data-class="5xx"]').textContent(), `5xx: ${r5xx}`);
+    assert.match((await page.locator('p.note').textContent()) ?? '', /Completed tab .* stays empty/);
+    // bull-board says it too: the queue's description (an info tip beside its name).
+    const { queues } = (await (await fetch(`${board.url}/queues/api/queues`)).json()) as {
+      queues: { name: string; description?: string }[];
+    };
+    assert.match(queues[0]?.description ?? '', /Completed stays empty/);
+  },
+);
 
 const USER = { username: 'ops', password: 'browser-pw' };
 

@@ -2,34 +2,21 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { startDashboard, type RunningDashboard } from '../src/dashboard/server.js';
 import { loadSettings } from '../src/settings.js';
-import { assertBilledAtMostRecorded } from './helpers/billing.js';
+import { runCli } from './helpers/cli.js';
+import { failuresByReason, runThroughFaults } from './helpers/dashboard-run.js';
 import { enqueueRowsOk } from './helpers/enqueue-rows.js';
-import { nightRows, startNight, type Night } from './helpers/night.js';
-import { finishedManifest, until } from './helpers/processes.js';
-import { startTestWorker } from './helpers/worker.js';
+import { nightRows, type Night } from './helpers/night.js';
+import { until } from './helpers/processes.js';
 
 // A real run through faults (429, 5xx, dropped connections, FAILED inferences), then what the
 // dashboard shows of it: /metrics and the runs page, over HTTP.
 
-const ROWS = 24;
 let night: Night;
 let dashboard: RunningDashboard;
-let entries: Record<string, unknown>[] = [];
+let entries: readonly Record<string, unknown>[] = [];
 
 before(async () => {
-  night = await startNight({
-    sim: { rate429: 0.15, rate5xx: 0.1, rateReset: 0.1, rateFailed: 0.25, seed: 12, latencyScale: 0.02 },
-    env: { LOG_LEVEL: 'warn', TTS_ROW_TRANSIENT_FAILURES: '20' },
-  });
-  await enqueueRowsOk(night.target, nightRows(ROWS, 'dash'));
-  const { rowWorker } = startTestWorker({ env: night.env });
-  try {
-    await until(() => finishedManifest(night.outDir, ROWS) !== undefined, 'the run to finish', 6000);
-  } finally {
-    await rowWorker.stop();
-  }
-  entries = finishedManifest(night.outDir, ROWS) ?? [];
-  assertBilledAtMostRecorded(night.sim.ledger(), entries);
+  ({ night, entries } = await runThroughFaults());
   dashboard = await startDashboard({ settings: loadSettings(night.env), port: 0 });
 });
 
@@ -101,13 +88,15 @@ test('/metrics: failed rows of the run by reason, adding up to the failed rows',
 test('the runs page: rows, failures by reason, cost, audio, rate, ETA, output directory, API answers', async () => {
   const page = await (await fetch(`${dashboard.url}/`)).text();
   const failed = failedEntries();
-  assert.match(page, /<tr data-run="night">/);
+  const cells = [entries.length, entries.length - failed.length, failed.length].map(
+    (n) => `<td class="n">${n}</td>`,
+  );
+  assert.ok(page.includes(`<td class="n">${entries.length}</td>`));
+  assert.match(page, new RegExp(`<tr data-run="night">.*${cells.join('')}`), 'rows, done, failed');
   assert.ok(page.includes(`<code class="out-dir">${night.outDir}</code>`), 'the output directory');
   assert.match(page, /<td class="n rate">[\d.]+<\/td>/, 'the rate');
   assert.match(page, /<td class="eta">finished<\/td>/);
-  const reasons = new Map<string, number>();
-  for (const entry of failed)
-    reasons.set(String(entry['error']), (reasons.get(String(entry['error'])) ?? 0) + 1);
+  const reasons = failuresByReason(entries);
   for (const [reason, rows] of reasons) {
     assert.ok(
       page.includes(`<li><span class="n">${rows}</span> ${reason}</li>`),
@@ -117,4 +106,18 @@ test('the runs page: rows, failures by reason, cost, audio, rate, ETA, output di
   const { counts } = night.sim.ledger();
   assert.match(page, new RegExp(`<span class="answer" data-class="429">429: ${counts.r429}</span>`));
   assert.match(page, /Completed/, "why bull-board's Completed tab is empty");
+});
+
+test('a paused queue: the runs page says so, and an unfinished run reads paused, not a countdown', async () => {
+  const later = { ...night.target, run: 'later', scriptPath: `${night.target.scriptPath}.later.jsonl` };
+  await enqueueRowsOk(later, nightRows(3, 'later'));
+  assert.equal((await runCli(['pause'], night.env)).code, 0);
+  try {
+    const page = await (await fetch(`${dashboard.url}/`)).text();
+    assert.match(page, /<p class="alert">Queue paused/);
+    assert.match(page, /<tr data-run="later">.*<td class="eta">paused<\/td><\/tr>/);
+    assert.match(page, /<tr data-run="night">.*<td class="eta">finished<\/td><\/tr>/);
+  } finally {
+    assert.equal((await runCli(['resume'], night.env)).code, 0);
+  }
 });

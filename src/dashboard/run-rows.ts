@@ -1,3 +1,4 @@
+import { HINT } from '../hints.js';
 import { formatEta } from '../status/render.js';
 import type { QueueState, RunProgress } from '../status/run-progress.js';
 import { escapeHtml } from './html.js';
@@ -39,7 +40,7 @@ function failureList(p: RunProgress): string {
   const items = p.failures.map(
     ({ reason, rows }) => `<li><span class="n">${rows}</span> ${escapeHtml(reason)}</li>`,
   );
-  return `<div>failed rows by reason (send them back with <code>npm run retry -- --run ${escapeHtml(p.run)}</code>):<ul class="failures">${items.join('')}</ul></div>`;
+  return `<div>failed rows by reason (send them back with <code>${escapeHtml(HINT.retry(p.run))}</code>):<ul class="failures">${items.join('')}</ul></div>`;
 }
 
 /** A run's detail line: where its files are, and its failures grouped by reason. */
@@ -54,7 +55,7 @@ function detailRow(p: RunProgress): string {
 /** The runs table's body: each run's figures, then its detail line. */
 export function renderRunRows(runs: readonly RunProgress[], queue: QueueState): string {
   if (runs.length === 0) {
-    return `<tr><td colspan="${RUN_COLUMNS.length}">No runs yet: add one with <code>npm run enqueue -- &lt;file&gt;</code>.</td></tr>`;
+    return `<tr><td colspan="${RUN_COLUMNS.length}">No runs yet: add one with <code>${escapeHtml(HINT.enqueue)}</code>.</td></tr>`;
   }
   return runs.map((p) => `${summaryRow(p, queue)}\n${detailRow(p)}`).join('\n');
 }
