@@ -1,6 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
-import { DelayedError, Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
+import { DelayedError, Queue, UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
 import type { Logger } from '../log.js';
 import { makeApiAnswerCounter } from '../queue/api-answer-counts.js';
 import { globalKeys, ROWS_QUEUE } from '../queue/keys.js';
@@ -14,6 +14,7 @@ import { makeKeyGuard } from './key-guard.js';
 import { makeLatencyStats } from './latency-stats.js';
 import { DEFAULT_POLL_OPTIONS } from './poll-schedule.js';
 import { processRow } from './process-row.js';
+import { watchRedis } from './redis-watch.js';
 import { makeProtocolWatch } from './protocol-watch.js';
 import { makeRequestBudget } from './request-budget.js';
 import { makeRowClientFactory } from './row-client.js';
@@ -53,15 +54,17 @@ export function makeRowWorker(options: RowWorkerOptions): RowWorker {
   const { settings, logger } = options;
   const prefix = settings.queuePrefix;
   const redis = makeRedis(settings.redisUrl, 'worker');
-  redis.on('error', (error: Error) =>
-    logger.warn({ event: 'redis_error', err: error.message }, 'redis error'),
-  );
+  const watch = watchRedis({ redis, redisUrl: settings.redisUrl, logger });
+  // BullMQ's connection reports through the worker's 'error' event too: said once, there.
   const connection = makeRedis(settings.redisUrl, 'worker');
-  connection.on('error', () => {});
+  connection.on('error', () => undefined);
   const queue = new Queue<RowJobData>(ROWS_QUEUE, { connection: redis, prefix });
+  queue.on('error', (error) => watch.otherError(error));
   const budget = makeRequestBudget({ redis, prefix, rpm: settings.segmindRpm });
   const countAnswer = makeApiAnswerCounter(redis, prefix);
   const stopping = new AbortController();
+  // Aborted when stop() is called: rows start no submit from then on (see RowContext.draining).
+  const draining = new AbortController();
   // Every row in flight waits on this one signal (a listener each): more than Node's default 10 is normal.
   setMaxListeners(0, stopping.signal);
   const now = options.now ?? Date.now;
@@ -91,6 +94,7 @@ export function makeRowWorker(options: RowWorkerOptions): RowWorker {
     runDir: makeRunDirs(redis, prefix, logger, now),
     logger,
     now,
+    draining: draining.signal,
     makeClient: makeRowClientFactory({ settings, budget, guard, countAnswer }),
   };
 
@@ -99,8 +103,14 @@ export function makeRowWorker(options: RowWorkerOptions): RowWorker {
       await processRow(job, token ?? '', context, stopping.signal);
     } catch (error) {
       if (error instanceof HandBack) {
-        await job.moveToDelayed(now() + error.delayMs, token);
-        throw new DelayedError(error.message);
+        if (error.delayMs > 0) {
+          await job.moveToDelayed(now() + error.delayMs, token);
+          throw new DelayedError(error.message);
+        }
+        // To the front of the queue: a row handed back at once (a stopping worker's) is taken
+        // next, so that a request already paid for is collected before new rows are submitted.
+        await job.moveToWait(token);
+        throw new WaitingError(error.message);
       }
       // Not this worker's row any more: leave the job to whoever holds it.
       if (error instanceof LetGo) throw new DelayedError(error.message);
@@ -119,7 +129,7 @@ export function makeRowWorker(options: RowWorkerOptions): RowWorker {
     // A stalled row costs nothing to resume (its request id is in its progress), so stalls never fail it.
     maxStalledCount: 1000,
   });
-  worker.on('error', (error) => logger.warn({ event: 'worker_error', err: error.message }, 'worker error'));
+  worker.on('error', (error) => watch.otherError(error));
   worker.on('failed', (job, error) => {
     if (job) logJobFailure(logger, job, error);
   });
@@ -127,6 +137,7 @@ export function makeRowWorker(options: RowWorkerOptions): RowWorker {
   return {
     worker,
     async stop() {
+      draining.abort();
       const closing = worker.close();
       closing.catch(() => {});
       const timer = setTimeout(
@@ -148,6 +159,7 @@ export function makeRowWorker(options: RowWorkerOptions): RowWorker {
         clearTimeout(timer);
         stopping.abort(new Error('stopped'));
         await Promise.race([queue.close(), delay(1_000, undefined, { ref: false })]).catch(() => {});
+        watch.stop();
         redis.disconnect();
         connection.disconnect();
       }
@@ -160,7 +172,7 @@ export function makeRowWorker(options: RowWorkerOptions): RowWorker {
  * BullMQ's attempts, and its last one is said at `warn` with the reason.
  */
 function logJobFailure(logger: Logger, job: Job<RowJobData>, error: Error): void {
-  if (error instanceof DelayedError) return;
+  if (error instanceof DelayedError || error instanceof WaitingError) return;
   // A job someone else wrote into Redis may carry anything as its data.
   const data = job.data as Partial<RowJobData> | null;
   const fields = { job: job.id, run: data?.run, row: data?.id, reason: error.message };

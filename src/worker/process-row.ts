@@ -55,6 +55,8 @@ export async function processRow(
   }
   for (;;) {
     const step = nextStep(row.progress, context.limits);
+    // A stopping worker starts no submit; the row goes back to the front of the queue.
+    if (step.step === 'submit' && context.draining.aborted) throw new HandBack('worker stopping', 0);
     try {
       const next = await STEPS[step.step](row, context, step);
       if (next === 'done') return;
@@ -106,7 +108,7 @@ async function loadRow(
     unsavedCalls: 0,
     countCalls: (calls) => (calls > 0 ? context.redis.hincrby(statsKey, 'calls', calls) : Promise.resolve(0)),
     client: context.makeClient({
-      beforeSend: (call) => (call === 'submit' ? beginSubmit(row) : Promise.resolve()),
+      beforeSend: (call) => (call === 'submit' ? beginSubmit(row, context.draining) : Promise.resolve()),
       onCall: () => (row.unsavedCalls += 1),
     }),
   };

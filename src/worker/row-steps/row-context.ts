@@ -36,6 +36,11 @@ export type RowContext = {
   readonly runDir: (run: string) => Promise<string>;
   readonly logger: Logger;
   readonly now: () => number;
+  /**
+   * Aborted when the worker is told to stop: no row starts a submit after it (rows awaiting a
+   * paid request go on until the grace period ends; the others are handed back at once).
+   */
+  readonly draining: AbortSignal;
 };
 
 export type ClientHooks = {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { RowProgress } from '../../queue/row-progress.js';
 import { classifyError } from '../../segmind/classify.js';
-import { LetGo, RequestExists } from '../row-signals.js';
+import { HandBack, LetGo, RequestExists } from '../row-signals.js';
 import type { Row, RowContext } from './row-context.js';
 
 /**
@@ -9,8 +9,10 @@ import type { Row, RowContext } from './row-context.js';
  * while this worker holds the row; a previous attempt the client is retrying surely created
  * nothing and is taken back first. The client's `beforeRequest` hook calls this.
  */
-export async function beginSubmit(row: Row): Promise<void> {
+export async function beginSubmit(row: Row, draining: AbortSignal): Promise<void> {
   if (row.sendingToken !== undefined) await takeBack(row, row.sendingToken);
+  // The worker was told to stop while this row waited for its slot: nothing new is paid for.
+  if (draining.aborted) throw new HandBack('worker stopping: not submitting', 0);
   const token = randomUUID();
   const began = await row.store.begin(row.data.id, row.progress, token, row.lock);
   if (began.kind === 'fenced')
