@@ -25,7 +25,7 @@ test('a second enqueue waits a bounded time, then says who holds the run and sin
     assert.ok(error instanceof EnqueueBusyError);
     assert.match(
       error.message,
-      /^another enqueue of run e is under way \(started at \d{4}-\d\d-\d\dT[\d:.]+Z on .+, pid \d+\); run it again when it ends$/,
+      /^another enqueue of run e is under way \(started at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d on .+, pid \d+\); run it again when it ends$/,
     );
     assert.equal(error.holder?.startedAt, first.holder.startedAt);
     return true;

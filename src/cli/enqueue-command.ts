@@ -11,6 +11,7 @@ import { claimRunOutput, enqueueScan } from '../enqueue/enqueue.js';
 import { estimateRun, formatEstimate } from '../enqueue/estimate.js';
 import { makeProgress } from '../enqueue/progress.js';
 import { resolveRowDefaults } from '../enqueue/row-defaults.js';
+import { EnqueueIncompleteError, isRedisOutOfMemory } from '../enqueue/enqueue-incomplete.js';
 import { enqueueSummary, metadataLine } from '../enqueue/enqueue-summary.js';
 import { parseMetadataFlag } from '../enqueue/metadata-flag.js';
 import { checkRunName, defaultRunName } from '../enqueue/run-name.js';
@@ -184,6 +185,22 @@ export const runEnqueueCommand = defineCommand(HELP, ARGS, async ({ values, posi
     context.stdout.write(enqueueSummary(run, outDir, result, scan, scheduledAt, Date.now()));
     return 0;
   } catch (error) {
+    if (error instanceof EnqueueIncompleteError) {
+      context.stderr.write(error.explain());
+      return 1;
+    }
+    if (isRedisOutOfMemory(error)) {
+      context.stderr.write(
+        'tts-batch enqueue: Redis refused a write: out of memory (maxmemory); nothing was enqueued. Free some memory in Redis, then run the same command again\n',
+      );
+      return 1;
+    }
+    if (context.signal.aborted && !(error instanceof ScriptError)) {
+      context.stderr.write(
+        'tts-batch enqueue: stopped before the run was written to Redis; nothing was enqueued\n',
+      );
+      return 1;
+    }
     if (error instanceof RunDirInUseError) {
       context.stderr.write(`tts-batch enqueue: ${error.message}; nothing was enqueued\n`);
       return 2;

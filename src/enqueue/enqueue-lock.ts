@@ -5,7 +5,7 @@ import type { Redis } from 'ioredis';
 import { TtsBatchError } from '../errors.js';
 import { runKeys } from '../queue/keys.js';
 import { luaScript, runScript } from '../redis/scripts.js';
-import { SECOND } from '../time.js';
+import { formatLocalTime, SECOND } from '../time.js';
 
 /** Another enqueue of the run held the lock for longer than this one would wait. */
 export class EnqueueBusyError extends TtsBatchError {
@@ -15,7 +15,7 @@ export class EnqueueBusyError extends TtsBatchError {
     readonly holder: LockHolder | undefined,
   ) {
     const since = holder
-      ? ` (started at ${new Date(holder.startedAt).toISOString()} on ${holder.host}, pid ${holder.pid})`
+      ? ` (started at ${formatLocalTime(holder.startedAt)} on ${holder.host}, pid ${holder.pid})`
       : '';
     super(`another enqueue of run ${run} is under way${since}; run it again when it ends`);
   }

@@ -6,6 +6,8 @@ import { decodeRunMeta, encodeRunMeta, type RowDefaults, type RunMeta } from '..
 import { writeRunManifests, type RunManifests } from '../report/run-manifests.js';
 import { addRowJobs } from './add-jobs.js';
 import { adoptAudioOnDisk } from './adopt-audio.js';
+import { EnqueueIncompleteError, type EnqueuePhase } from './enqueue-incomplete.js';
+import { ENQUEUING_FIELD } from './enqueue-state.js';
 import { acquireEnqueueLock, type EnqueueLockOptions } from './enqueue-lock.js';
 import type { RowSpool } from './row-spool.js';
 import type { Progress } from './progress.js';
@@ -108,46 +110,67 @@ async function enqueueLocked(
   };
   await redis
     .multi()
-    .hset(keys.meta, encodeRunMeta(meta))
+    .hset(keys.meta, { ...encodeRunMeta(meta), [ENQUEUING_FIELD]: String(nowMs) })
     .zadd(globalKeys(prefix).runs, createdAt, run)
     .exec();
 
-  deps.progress.start('checking', scan.validRows, 'rows');
-  const state = { redis, queue: deps.queue, prefix, run, outDir: plan.outDir, signal: deps.signal };
-  const reconciled = await reconcileRun(state, scan, (checked) => deps.progress.update(checked));
-  const { needsJob } = reconciled;
-  deps.signal.throwIfAborted();
-  const { adopted } = await adoptAudioOnDisk({ ...state, nowMs: deps.nowMs }, scan, needsJob);
-  const counts = { ...reconciled.counts, new: reconciled.counts.new - adopted, adopted };
+  // From here the run is in Redis: a stop part-way (out of memory, Ctrl-C) says what was queued.
+  const stop = {
+    run,
+    phase: 'rows' as EnqueuePhase,
+    jobsNeeded: undefined as number | undefined,
+    jobsAdded: 0,
+  };
+  try {
+    deps.progress.start('checking', scan.validRows, 'rows');
+    const state = { redis, queue: deps.queue, prefix, run, outDir: plan.outDir, signal: deps.signal };
+    const reconciled = await reconcileRun(state, scan, (checked) => deps.progress.update(checked));
+    const { needsJob } = reconciled;
+    deps.signal.throwIfAborted();
+    stop.phase = 'adopt';
+    const { adopted } = await adoptAudioOnDisk({ ...state, nowMs: deps.nowMs }, scan, needsJob);
+    const counts = { ...reconciled.counts, new: reconciled.counts.new - adopted, adopted };
 
-  // A new --at (or none after one) applies to the jobs already queued too, before new ones come.
-  const rescheduled =
-    counts.unchanged > 0 && previousSchedule !== plan.scheduledAt
-      ? await rescheduleRunJobs(deps.queue, run, plan.scheduledAt, deps.nowMs)
-      : 0;
+    stop.phase = 'jobs';
+    stop.jobsNeeded = counts.new;
+    // A new --at (or none after one) applies to the jobs already queued too, before new ones come.
+    const rescheduled =
+      counts.unchanged > 0 && previousSchedule !== plan.scheduledAt
+        ? await rescheduleRunJobs(deps.queue, run, plan.scheduledAt, deps.nowMs)
+        : 0;
 
-  deps.progress.start('adding', counts.new, 'jobs');
-  const added = await addRowJobs(
-    {
-      queue: deps.queue,
-      run,
-      outDir: plan.outDir,
-      scheduledAt: plan.scheduledAt,
-      nowMs: deps.nowMs,
-      signal: deps.signal,
-    },
-    scan,
-    needsJob,
-    deps.spool,
-    (jobs) => deps.progress.update(jobs),
-  );
-  deps.progress.stop();
-  // No worker will finish a run that this enqueue finished (rows adopted or removed, none added).
-  const finishedHere = added === 0 && counts.adopted + counts.removed > 0 && (await isFinished(redis, keys));
-  const manifests = finishedHere
-    ? await writeRunManifests({ redis, prefix, run, outDir: plan.outDir })
-    : undefined;
-  return { ...counts, added, rescheduled, manifests };
+    deps.progress.start('adding', counts.new, 'jobs');
+    const added = await addRowJobs(
+      {
+        queue: deps.queue,
+        run,
+        outDir: plan.outDir,
+        scheduledAt: plan.scheduledAt,
+        nowMs: deps.nowMs,
+        signal: deps.signal,
+      },
+      scan,
+      needsJob,
+      deps.spool,
+      (jobs) => {
+        stop.jobsAdded = jobs;
+        deps.progress.update(jobs);
+      },
+    );
+    deps.progress.stop();
+    await redis.hdel(keys.meta, ENQUEUING_FIELD);
+    stop.phase = 'manifests';
+    // No worker will finish a run that this enqueue finished (rows adopted or removed, none added).
+    const finishedHere =
+      added === 0 && counts.adopted + counts.removed > 0 && (await isFinished(redis, keys));
+    const manifests = finishedHere
+      ? await writeRunManifests({ redis, prefix, run, outDir: plan.outDir })
+      : undefined;
+    return { ...counts, added, rescheduled, manifests };
+  } catch (error) {
+    deps.progress.stop();
+    throw new EnqueueIncompleteError({ ...stop }, { cause: error });
+  }
 }
 
 async function isFinished(redis: Redis, keys: ReturnType<typeof runKeys>): Promise<boolean> {

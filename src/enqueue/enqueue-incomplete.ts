@@ -1,0 +1,64 @@
+import { TtsBatchError } from '../errors.js';
+
+/** Where an enqueue was when it stopped: before `rows`, Redis holds nothing new of the run. */
+export type EnqueuePhase = 'rows' | 'adopt' | 'jobs' | 'manifests';
+
+/** What an enqueue that stopped part-way had done (see EnqueueIncompleteError). */
+export type EnqueueStop = {
+  readonly run: string;
+  readonly phase: EnqueuePhase;
+  /** Rows of the script that needed a job (known once the rows are compared, from `adopt` on). */
+  readonly jobsNeeded: number | undefined;
+  /** Jobs Redis confirmed before the stop; a chunk under way may have added a few more. */
+  readonly jobsAdded: number;
+};
+
+const count = (value: number) => value.toLocaleString('en-US');
+
+/** Redis refused a write for lack of memory (`OOM command not allowed when used memory > 'maxmemory'`). */
+export function isRedisOutOfMemory(error: unknown): boolean {
+  return error instanceof Error && /^OOM\b/.test(error.message);
+}
+
+/**
+ * An enqueue that stopped after it began writing the run to Redis (out of memory, Ctrl-C, the
+ * connection lost): the run is partly queued. Enqueueing the same script again completes it:
+ * rows whose job is there are left alone, the others get theirs, and none is queued twice.
+ */
+export class EnqueueIncompleteError extends TtsBatchError {
+  override name = 'EnqueueIncompleteError' as const;
+  constructor(
+    readonly stop: EnqueueStop,
+    options: { readonly cause: unknown },
+  ) {
+    super(`enqueue of run ${stop.run} stopped part-way (${describeCause(options.cause)})`, options);
+  }
+
+  /** What the user reads: what got queued, and that the same command completes the run. */
+  explain(): string {
+    const { run, phase, jobsNeeded, jobsAdded } = this.stop;
+    const queued =
+      phase === 'rows' || phase === 'adopt' || jobsNeeded === undefined
+        ? 'no row got a job yet'
+        : phase === 'manifests' || jobsAdded >= jobsNeeded
+          ? 'every row got its job'
+          : `${jobsAdded === 0 ? 'no' : `at least ${count(jobsAdded)} of ${count(jobsNeeded)}`} new ${jobsNeeded === 1 ? 'row' : 'rows'} got ${jobsNeeded === 1 ? 'its job' : 'their jobs'}; ${count(jobsNeeded - jobsAdded)} have none yet`;
+    const lines = [
+      `tts-batch enqueue: ${this.message}`,
+      `  run \`${run}\` is partly queued: ${queued}.`,
+      '  Run the same command again to complete it: rows already queued are not queued (or paid for) twice.',
+    ];
+    if (isRedisOutOfMemory(this.cause)) {
+      lines.push(
+        "  Redis is out of memory (maxmemory): free some first (raise maxmemory, or clear old runs' keys).",
+      );
+    }
+    return `${lines.join('\n')}\n`;
+  }
+}
+
+function describeCause(cause: unknown): string {
+  if (isRedisOutOfMemory(cause)) return 'Redis refused a write: out of memory';
+  if (cause instanceof Error) return cause.message.split('\n')[0] ?? cause.name;
+  return String(cause);
+}
