@@ -1,19 +1,15 @@
 import type { Writable } from 'node:stream';
 
 /**
- * A command's output whose reader has gone (`tts-batch status | head -1`) ends the command
- * quietly: the write's EPIPE is not an unhandled error with a stack but `onClosed` (which stops
- * what only prints, like `status --watch`); later writes go nowhere, and the command's own exit
- * status stands. Any other stream error is still thrown.
+ * Output whose reader has gone (`tts-batch status | head -1`) is not an error: the write's EPIPE
+ * would be an unhandled 'error' event with a stack. Later writes fail the same way and go
+ * nowhere; what only prints (`status --watch`) stops on it (status/reader-gone.ts), the rest
+ * finishes its work, and the command's own exit status stands. Any other stream error is thrown.
  */
-export function endQuietlyOnClosedPipe(streams: readonly Writable[], onClosed: () => void): void {
-  let closed = false;
+export function ignoreClosedPipe(streams: readonly Writable[]): void {
   for (const stream of streams) {
     stream.on('error', (error: NodeJS.ErrnoException) => {
       if (error.code !== 'EPIPE') throw error;
-      if (closed) return;
-      closed = true;
-      onClosed();
     });
   }
 }

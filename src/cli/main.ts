@@ -1,6 +1,6 @@
 import { exitCodeFor } from '../errors.js';
 import { loadDotEnv } from '../settings.js';
-import { endQuietlyOnClosedPipe } from './closed-pipe.js';
+import { ignoreClosedPipe } from './closed-pipe.js';
 import type { CliContext, Command } from './context.js';
 
 const HELP = `tts-batch: narration scripts to audio in bulk, through Segmind's async v2 API
@@ -72,9 +72,7 @@ export async function runCli(argv: readonly string[] = process.argv.slice(2)): P
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  endQuietlyOnClosedPipe([process.stdout, process.stderr], () =>
-    controller.abort(new Error('output closed by its reader')),
-  );
+  ignoreClosedPipe([process.stdout, process.stderr]);
   process.exitCode = await main(argv, {
     stdout: process.stdout,
     stderr: process.stderr,

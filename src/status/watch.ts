@@ -1,6 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Writable } from 'node:stream';
 import { makeRateWindow } from './rate-window.js';
+import { watchReader } from './reader-gone.js';
 import type { QueueState, RunProgress } from './run-progress.js';
 import { makeBarDisplay, makePlainDisplay } from './watch-display.js';
 import { queueChangeText, queueStateKey, RUNNING, watchFields } from './watch-view.js';
@@ -17,7 +18,7 @@ export type WatchOptions = {
 };
 
 /**
- * Follows one run until it finishes or `signal` fires: a live bar on a terminal, otherwise a
+ * Follows one run until it finishes, `signal` fires or the reader of `out` goes away: a live bar on a terminal, otherwise a
  * plain line whenever it changes; the queue pausing, halting (with the reason) and resuming is
  * said above it as it happens. The rate is of completed rows over the last half minute of
  * running: a pause empties the window, so neither the ETA nor the rate counts the paused time.
@@ -28,12 +29,14 @@ export async function watchRun(options: WatchOptions): Promise<RunProgress | und
   const nowMs = options.nowMs ?? Date.now;
   const display = out.isTTY ? makeBarDisplay(out) : makePlainDisplay(out);
   const rate = makeRateWindow();
+  const reader = watchReader(out);
   let lastState = queueStateKey(RUNNING);
   // After a pause, the average since enqueue counts the paused time: only the window is trusted.
   let sawHold = false;
   let progress: RunProgress | undefined;
   try {
-    while (!signal.aborted) {
+    // Watching is all this does: once the reader has gone (`| head -1`), it stops.
+    while (!signal.aborted && !reader.gone()) {
       const [read, queue] = await Promise.all([options.read(), options.readQueue?.() ?? RUNNING]);
       progress = read;
       if (progress) {
@@ -52,6 +55,7 @@ export async function watchRun(options: WatchOptions): Promise<RunProgress | und
     }
   } finally {
     display.stop();
+    reader.stop();
   }
   return progress;
 }
