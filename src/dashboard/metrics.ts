@@ -1,7 +1,7 @@
 import { Counter, Gauge, Registry } from 'prom-client';
 import type { ApiAnswerCount } from '../queue/api-answer-counts.js';
 import type { QueueState, RunProgress } from '../status/run-progress.js';
-import { reasonLabel } from './reason-label.js';
+import { groupByReasonLabel } from './reason-label.js';
 
 export type DashboardMetrics = {
   readonly registry: Registry;
@@ -87,8 +87,8 @@ export function makeDashboardMetrics(): DashboardMetrics {
         calls.inc({ run: p.run }, p.calls);
         cost.inc({ run: p.run }, p.costUsd);
         audio.inc({ run: p.run }, p.audioMinutes * 60);
-        for (const { reason, rows: n } of p.failures) {
-          failedByReason.inc({ run: p.run, reason: reasonLabel(reason) }, n);
+        for (const { reason, rows: n } of groupByReasonLabel(p.failures)) {
+          failedByReason.set({ run: p.run, reason }, n);
         }
       }
       for (const { call, answer, count } of answers) apiAnswers.inc({ call, class: answer }, count);

@@ -2,6 +2,7 @@ import { HINT } from '../hints.js';
 import { formatEta } from '../status/render.js';
 import type { QueueState, RunProgress } from '../status/run-progress.js';
 import { escapeHtml } from './html.js';
+import { groupByReasonLabel } from './reason-label.js';
 
 /** Columns of the runs table; `RUN_COLUMNS.length` is the span of a run's detail line. */
 export const RUN_COLUMNS = [
@@ -35,11 +36,17 @@ function summaryRow(p: RunProgress, queue: QueueState): string {
   return `<tr data-run="${escapeHtml(p.run)}">${cells.join('')}</tr>`;
 }
 
+/** Reasons listed per run; the rest are summed in one line (`/metrics` has them all). */
+const MAX_REASONS_SHOWN = 20;
+
 function failureList(p: RunProgress): string {
   if (p.failures.length === 0) return '';
-  const items = p.failures.map(
-    ({ reason, rows }) => `<li><span class="n">${rows}</span> ${escapeHtml(reason)}</li>`,
-  );
+  const groups = groupByReasonLabel(p.failures);
+  const items = groups
+    .slice(0, MAX_REASONS_SHOWN)
+    .map(({ reason, rows }) => `<li><span class="n">${rows}</span> ${escapeHtml(reason)}</li>`);
+  const rest = groups.slice(MAX_REASONS_SHOWN).reduce((sum, { rows }) => sum + rows, 0);
+  if (rest > 0) items.push(`<li><span class="n">${rest}</span> (other reasons)</li>`);
   return `<div>failed rows by reason (send them back with <code>${escapeHtml(HINT.retry(p.run))}</code>):<ul class="failures">${items.join('')}</ul></div>`;
 }
 
