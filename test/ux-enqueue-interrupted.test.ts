@@ -9,6 +9,7 @@ import type { RowJobData } from '../src/queue/row-job.js';
 import { readEnqueueState, rowsWithoutJob } from '../src/enqueue/enqueue-state.js';
 import { readProgress } from '../src/status/run-progress.js';
 import { makeSandbox, type Sandbox } from './fixtures/scripts/enqueue-harness.js';
+import { runCli } from './helpers/cli.js';
 import { until } from './helpers/processes.js';
 import { startPrivateRedis, uniquePrefix, type PrivateRedis } from './helpers/redis.js';
 
@@ -136,6 +137,29 @@ test('Ctrl-C (SIGINT) part-way through a big enqueue: exit 1, how far it got; th
     );
     await assertOneJobPerRow(box, 'big', rows);
   } finally {
+    await box.close();
+  }
+});
+
+test('stopped before the run reached Redis (Ctrl-C while reading, Redis full from the start): nothing enqueued, said so', async () => {
+  const box = await makeSandbox(redis.url, uniquePrefix('early'));
+  const admin = box.redis();
+  try {
+    await box.write('s.csv', script(10));
+    const stop = new AbortController();
+    stop.abort(new Error('received SIGINT'));
+    const interrupted = await runCli(['enqueue', 's.csv'], box.env, box.dir, stop.signal);
+    assert.equal(interrupted.code, 1);
+    assert.match(interrupted.stderr, /stopped before the run was written to Redis; nothing was enqueued/);
+
+    await admin.config('SET', 'maxmemory', '1');
+    const full = await box.enqueue('s.csv');
+    await admin.config('SET', 'maxmemory', '0');
+    assert.equal(full.code, 1);
+    assert.match(full.stderr, /Redis refused a write: out of memory \(maxmemory\); nothing was enqueued/);
+    assert.deepEqual(await box.queue().getJobCounts('waiting'), { waiting: 0 });
+  } finally {
+    await admin.config('SET', 'maxmemory', '0');
     await box.close();
   }
 });

@@ -6,6 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { Redis } from 'ioredis';
+import { npmEatenFlags } from '../src/cli/npm-eaten-flags.js';
+import { npmCommand } from '../src/cli/npm-hint.js';
 import { startPrivateRedis, uniquePrefix, type PrivateRedis } from './helpers/redis.js';
 
 // `npm run enqueue FILE --dry-run` (no `--`): npm keeps the flag for itself. These run the real
@@ -83,4 +85,48 @@ test('the -- form passes flags on untouched, with no note', async () => {
   assert.match(result.stdout, /^run: book \(dry run: nothing added\)$/m);
   assert.doesNotMatch(result.stderr, /npm kept/);
   assert.deepEqual(await keysOf(prefix), []);
+});
+
+test('npm-kept flags: read only under this package npm scripts; booleans and --flag=value honoured', () => {
+  const options = {
+    run: { type: 'string' },
+    metadata: { type: 'string', multiple: true },
+    'dry-run': { type: 'boolean' },
+    'skip-invalid': { type: 'boolean' },
+  } as const;
+  const npm = { npm_lifecycle_event: 'enqueue', npm_lifecycle_script: 'node bin/tts-batch.js enqueue' };
+  assert.equal(npmEatenFlags(options, { npm_config_dry_run: 'true' }), undefined, 'not under npm');
+  assert.equal(
+    npmEatenFlags(options, { ...npm, npm_lifecycle_script: 'node --test x', npm_config_dry_run: 'true' }),
+    undefined,
+    'another script (npm test) sets nothing',
+  );
+  assert.deepEqual(
+    npmEatenFlags(options, {
+      ...npm,
+      npm_config_dry_run: 'true',
+      npm_config_skip_invalid: 'false',
+      npm_config_metadata: 'voice1',
+      npm_config_run: 'book',
+    }),
+    { honoured: { 'dry-run': true, metadata: ['voice1'], run: 'book' }, refused: [], script: 'enqueue' },
+  );
+  const worker = {
+    npm_lifecycle_event: 'worker',
+    npm_lifecycle_script: 'node --import tsx workers/worker.ts',
+  };
+  assert.deepEqual(
+    npmEatenFlags({ concurrency: { type: 'string' } }, { ...worker, npm_config_concurrency: 'true' }),
+    {
+      honoured: {},
+      refused: ['concurrency'],
+      script: 'worker',
+    },
+  );
+});
+
+test('hints name the npm form, with -- before the first flag', () => {
+  assert.equal(npmCommand('resume'), 'npm run resume');
+  assert.equal(npmCommand('enqueue', ['a.csv', '--skip-invalid']), 'npm run enqueue -- a.csv --skip-invalid');
+  assert.equal(npmCommand('retry', ['--run', 'book']), 'npm run retry -- --run book');
 });
