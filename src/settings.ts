@@ -47,6 +47,8 @@ export type Settings = {
   readonly maxProtocolErrors: number;
   /** Retries of one API call in place (429, 5xx, network) before the row sees the failure (`TTS_HTTP_RETRIES`). */
   readonly httpRetries: number;
+  /** How long a starting worker waits for an unreachable Redis before it exits 1; 0: as long as it takes (`TTS_REDIS_WAIT_MS`). */
+  readonly redisWaitMs: number;
   /** Accept a Redis whose maxmemory-policy may evict the run's keys (`TTS_ALLOW_EVICTION=1`). */
   readonly allowEviction: boolean;
   /** Whether `REDIS_URL` was given (the demo starts its own Redis only when it was not). */
@@ -80,6 +82,7 @@ export const DEFAULT_SETTINGS = {
   rowTransientFailures: 5,
   maxProtocolErrors: 3,
   httpRetries: 4,
+  redisWaitMs: 0,
   demoRedisProbe: '127.0.0.1:6379',
   dashboardHost: '127.0.0.1',
   dashboardPort: 3000,
@@ -201,6 +204,7 @@ export function loadSettings(env: Env = process.env): Settings {
     ),
     maxProtocolErrors: integer(env, 'TTS_MAX_PROTOCOL_ERRORS', DEFAULT_SETTINGS.maxProtocolErrors, 1),
     httpRetries: integer(env, 'TTS_HTTP_RETRIES', DEFAULT_SETTINGS.httpRetries, 0),
+    redisWaitMs: integer(env, 'TTS_REDIS_WAIT_MS', DEFAULT_SETTINGS.redisWaitMs, 0),
     allowEviction: ['1', 'true', 'yes'].includes(text(env, 'TTS_ALLOW_EVICTION')?.toLowerCase() ?? ''),
     redisUrlConfigured: text(env, 'REDIS_URL') !== undefined,
     demoRedisProbe: text(env, 'TTS_DEMO_REDIS_PROBE') ?? DEFAULT_SETTINGS.demoRedisProbe,

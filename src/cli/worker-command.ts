@@ -5,6 +5,8 @@ import { loadSettings } from '../settings.js';
 import { makeApiKeySource } from '../worker/api-key.js';
 import { makeRowWorker } from '../worker/make-worker.js';
 import { preflightRedis } from '../worker/preflight.js';
+import { waitForRedis } from '../worker/redis-wait.js';
+import { redactUrl } from '../redis/connection.js';
 import { defineCommand } from './command-args.js';
 
 const HELP = `Usage: tts-batch worker [--concurrency N]
@@ -41,7 +43,22 @@ export const runWorkerCommand = defineCommand(HELP, { options: OPTIONS }, async 
     }
   }
   const logger = makeLogger({ level: settings.logLevel, secrets: [settings.segmindApiKey] });
-  await preflightRedis(settings, logger);
+  const redis = await waitForRedis({
+    redisUrl: settings.redisUrl,
+    waitMs: settings.redisWaitMs,
+    logger,
+    signal: context.signal,
+  });
+  if (redis === undefined) {
+    logger.info({ event: 'worker_stopped' }, 'worker stopped before Redis answered');
+    logger.flush();
+    return 0;
+  }
+  try {
+    await preflightRedis(redis, settings, logger);
+  } finally {
+    redis.disconnect();
+  }
   const rowWorker = makeRowWorker({
     settings,
     logger,
@@ -53,7 +70,13 @@ export const runWorkerCommand = defineCommand(HELP, { options: OPTIONS }, async 
     }),
   });
   logger.info(
-    { event: 'worker_started', concurrency, rpm: settings.segmindRpm, queuePrefix: settings.queuePrefix },
+    {
+      event: 'worker_started',
+      concurrency,
+      rpm: settings.segmindRpm,
+      queuePrefix: settings.queuePrefix,
+      redis: redactUrl(settings.redisUrl),
+    },
     'worker started',
   );
   await new Promise<void>((resolve) => {

@@ -74,3 +74,35 @@ export function redactUrl(url: string): string {
     return '(unparseable REDIS_URL)';
   }
 }
+
+const CONNECTION_ERROR_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EHOSTDOWN',
+]);
+const CONNECTION_ERROR_MESSAGES =
+  /Connection is closed|Stream isn't writeable|Socket closed unexpectedly|connect ETIMEDOUT|max retries per request/i;
+
+/**
+ * Redis cannot be reached or the connection dropped: an outage a worker waits out, not a
+ * refusal (wrong password) or a failed command.
+ */
+export function isConnectionError(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as NodeJS.ErrnoException).code;
+  return (
+    (code !== undefined && CONNECTION_ERROR_CODES.has(code)) || CONNECTION_ERROR_MESSAGES.test(error.message)
+  );
+}
+
+/** Redis refused the credentials of REDIS_URL (or requires some): waiting does not help. */
+export function isRedisAuthError(error: unknown): boolean {
+  return error instanceof Error && /^(WRONGPASS|NOAUTH|NOPERM)\b|invalid password/i.test(error.message);
+}

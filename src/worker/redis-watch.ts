@@ -1,0 +1,94 @@
+import type { Redis } from 'ioredis';
+import type { Logger } from '../log.js';
+import { isConnectionError, redactUrl } from '../redis/connection.js';
+import { MINUTE, SECOND } from '../time.js';
+
+export type RedisWatchOptions = {
+  /** The worker's own connection: its errors and its `ready` say when Redis is lost and back. */
+  readonly redis: Redis;
+  readonly redisUrl: string;
+  readonly logger: Logger;
+  /** How often a continuing outage is said again; default a minute. */
+  readonly logEveryMs?: number;
+  readonly now?: () => number;
+};
+
+/**
+ * Turns the 'error' events of a running worker's connections into what an operator needs: one
+ * line when Redis is lost (URL masked), a line a minute while it stays away, one when it is back.
+ * Every connection (the worker's own, BullMQ's worker and its blocking connection, the queue)
+ * reports each failed reconnection; those of the outage are not repeated, and other errors are
+ * said with their message, never as a stack trace.
+ */
+export type RedisWatch = {
+  /** An 'error' event of another connection of this worker (BullMQ's worker, the queue). */
+  otherError(error: Error): void;
+  stop(): void;
+};
+
+/**
+ * A row's lock expired (an outage longer than the lock): BullMQ cannot renew it, nor move the
+ * job on; the row is taken again where its progress says, and a submit needs the lock, so
+ * nothing is paid twice. Not the operator's business beyond the outage's own lines.
+ */
+const LOCK_LOSS = /^(could not renew lock for job |Missing lock for job )/;
+
+export function watchRedis(options: RedisWatchOptions): RedisWatch {
+  const { redis, logger } = options;
+  const now = options.now ?? Date.now;
+  const logEveryMs = options.logEveryMs ?? MINUTE;
+  const masked = redactUrl(options.redisUrl);
+  let lostAt: number | undefined;
+  let lastReason = '';
+  let repeat: NodeJS.Timeout | undefined;
+  const downS = () => Math.round((now() - (lostAt ?? now())) / SECOND);
+
+  const onError = (error: Error) => {
+    if (!isConnectionError(error)) {
+      logger.warn({ event: 'redis_error', err: error.message }, 'redis error');
+      return;
+    }
+    lastReason = error.message;
+    if (lostAt !== undefined) return;
+    lostAt = now();
+    logger.warn(
+      { event: 'redis_lost', redis: masked, reason: error.message },
+      `lost Redis at ${masked} (${error.message}): rows in flight wait, and go on when it is back`,
+    );
+    repeat = setInterval(() => {
+      logger.warn(
+        { event: 'redis_still_lost', redis: masked, downS: downS(), reason: lastReason },
+        `still no Redis at ${masked}`,
+      );
+    }, logEveryMs);
+    repeat.unref();
+  };
+  const onReady = () => {
+    if (lostAt === undefined) return;
+    logger.info(
+      { event: 'redis_back', redis: masked, downS: downS() },
+      'Redis is back: rows go on (rows whose lock expired meanwhile are taken again where they were)',
+    );
+    lostAt = undefined;
+    clearInterval(repeat);
+  };
+  redis.on('error', onError);
+  redis.on('ready', onReady);
+
+  return {
+    otherError(error) {
+      if (lostAt !== undefined || isConnectionError(error) || LOCK_LOSS.test(error.message)) {
+        logger.debug({ event: 'worker_error', err: error.message }, 'worker error');
+        return;
+      }
+      logger.warn({ event: 'worker_error', err: error.message }, 'worker error');
+    },
+    stop() {
+      clearInterval(repeat);
+      // Closing connections may still report: nothing to say about them.
+      redis.on('error', () => undefined);
+      redis.off('error', onError);
+      redis.off('ready', onReady);
+    },
+  };
+}
