@@ -6,7 +6,7 @@ import { Writable } from 'node:stream';
 import { after, before, test } from 'node:test';
 import { main } from '../src/cli/main.js';
 import { makeRateWindow, windowedRate } from '../src/status/rate-window.js';
-import { formatDurationS } from '../src/status/render.js';
+import { formatDurationS, shownTime } from '../src/status/render.js';
 import type { QueueState, RunProgress } from '../src/status/run-progress.js';
 import { watchEta } from '../src/status/watch-view.js';
 import { runCli } from './helpers/cli.js';
@@ -30,11 +30,19 @@ const progress = (over: Partial<RunProgress>): RunProgress => ({
   etaS: 300,
   finished: false,
   failures: [],
+  enqueue: { kind: 'complete' },
+  withoutJob: 0,
+  script: '/scripts/night.csv',
   ...over,
 });
 const RUNNING: QueueState = { paused: false, halt: null };
 const PAUSED: QueueState = { paused: true, halt: null };
 const HALTED: QueueState = { paused: true, halt: { reason: 'HTTP 401: Invalid API key', at: 'now' } };
+
+test('printed times are local with their UTC offset; text that is no time stays as it is', () => {
+  assert.match(shownTime('2026-12-01T07:12:00.000Z'), /^2026-12-0[12]T\d\d:\d2:00[+-]\d\d:\d\d$/);
+  assert.equal(shownTime('now'), 'now');
+});
 
 test('durations are one token: 42s, 8m54s, 1h02m', () => {
   assert.equal(formatDurationS(42), '42s');

@@ -1,5 +1,12 @@
 import { HINT } from '../hints.js';
+import { formatLocalTime } from '../time.js';
 import type { QueueState, RunProgress } from './run-progress.js';
+
+/** A stored ISO time as every printed time reads (local, with its UTC offset); other text as it is. */
+export function shownTime(iso: string): string {
+  const ms = Date.parse(iso);
+  return Number.isNaN(ms) ? iso : formatLocalTime(ms);
+}
 
 /** `1h02m`, `8m54s`, `42s`: one token, so that it reads in a bar and a table cell alike. */
 export function formatDurationS(seconds: number): string {
@@ -20,7 +27,7 @@ export function formatEta(progress: RunProgress, queue?: QueueState): string {
   if (progress.finished) return 'finished';
   if (queue?.halt) return 'halted';
   if (queue?.paused) return 'paused';
-  if (progress.scheduled > 0 && progress.scheduledAt) return `starts ${progress.scheduledAt}`;
+  if (progress.scheduled > 0 && progress.scheduledAt) return `starts ${shownTime(progress.scheduledAt)}`;
   return progress.etaS === null ? '--' : formatDurationS(progress.etaS);
 }
 
@@ -30,12 +37,25 @@ const usd = (value: number) => `$${value.toFixed(value < 10 ? 4 : 2)}`;
 export function formatQueueState(state: QueueState): string {
   const lines: string[] = [];
   if (state.halt) {
-    lines.push(`HALTED at ${state.halt.at}: ${state.halt.reason}`);
+    lines.push(`HALTED at ${shownTime(state.halt.at)}: ${state.halt.reason}`);
     lines.push(`  fix the cause, then run \`${HINT.resume}\``);
   } else if (state.paused) {
     lines.push(`queue PAUSED: workers take no new rows until \`${HINT.resume}\``);
   }
   return lines.map((line) => `${line}\n`).join('');
+}
+
+const count = (n: number) => n.toLocaleString('en-US');
+
+/** What a run's enqueue left undone: empty once every row has its job. */
+export function formatEnqueueState(p: RunProgress): string {
+  const { enqueue } = p;
+  if (enqueue.kind === 'complete') return '';
+  const since = formatLocalTime(enqueue.sinceMs);
+  const rows = `${count(p.withoutJob)} row${p.withoutJob === 1 ? '' : 's'} ha${p.withoutJob === 1 ? 's' : 've'} no job yet`;
+  if (enqueue.kind === 'under-way') return `enqueue under way since ${since}: ${rows}`;
+  const script = p.script ? ` (script: ${p.script})` : '';
+  return `enqueue stopped part-way (started ${since}): ${rows}; run the same enqueue again to queue them${script}`;
 }
 
 /** One run in detail: counts, audio, spend, rate, ETA and failures by reason. */
@@ -45,6 +65,7 @@ export function formatRunDetail(progress: RunProgress, queue?: QueueState): stri
     `run: ${p.run}${p.finished ? ' (finished)' : ''}`,
     `output: ${p.outDir}`,
     `rows: ${p.rows}  done ${p.done}  failed ${p.failed}  in flight ${p.inFlight}  waiting ${p.waiting}  scheduled ${p.scheduled}`,
+    ...[formatEnqueueState(p)].filter(Boolean),
     `audio: ${p.audioMinutes.toFixed(2)} min`,
     `API calls: ${p.calls}  cost: ${usd(p.costUsd)}`,
     `rate: ${p.rowsPerMinute.toFixed(1)} rows/min completed  ETA: ${formatEta(p, queue)}`,
@@ -89,10 +110,15 @@ export function formatRunTable(runs: readonly RunProgress[], queue?: QueueState)
   ]);
   const table = [[...COLUMNS], ...body];
   const widths = COLUMNS.map((_, i) => Math.max(...table.map((row) => (row[i] ?? '').length)));
-  return table
-    .map(
-      (row) =>
-        `${row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join('  ')}\n`,
-    )
-    .join('');
+  const notes = runs
+    .filter((p) => p.enqueue.kind !== 'complete')
+    .map((p) => `${p.run}: ${formatEnqueueState(p)}\n`);
+  return (
+    table
+      .map(
+        (row) =>
+          `${row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join('  ')}\n`,
+      )
+      .join('') + notes.join('')
+  );
 }

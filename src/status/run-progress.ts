@@ -1,5 +1,6 @@
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { readEnqueueState, rowsWithoutJob, type EnqueueState } from '../enqueue/enqueue-state.js';
 import { globalKeys, runKeys } from '../queue/keys.js';
 import { decodeRunMeta } from '../queue/run-meta.js';
 import { countJobsByRun, emptyJobCounts, failureReasons, type RunJobCounts } from './run-jobs.js';
@@ -30,6 +31,12 @@ export type RunProgress = {
   readonly etaS: number | null;
   readonly finished: boolean;
   readonly failures: readonly { readonly reason: string; readonly rows: number }[];
+  /** Whether the run's last enqueue queued every row, is doing so now, or stopped part-way. */
+  readonly enqueue: EnqueueState;
+  /** Rows with neither an outcome nor a job while the enqueue is not complete (0 once it is). */
+  readonly withoutJob: number;
+  /** The script last enqueued into the run (to run the same enqueue again). */
+  readonly script: string;
 };
 
 /** The queue as a whole: paused, and why when the API refused the account. */
@@ -46,6 +53,8 @@ export type ProgressInput = {
   readonly jobs: RunJobCounts;
   readonly failures: RunProgress['failures'];
   readonly nowMs: number;
+  /** Default: complete. */
+  readonly enqueue?: EnqueueState;
 };
 
 const MINUTE_MS = 60_000;
@@ -67,15 +76,20 @@ export function computeProgress(input: ProgressInput): RunProgress {
   const rowsPerMinute = startMs > 0 && elapsedMin > 0 && !held ? done / elapsedMin : 0;
   const remaining = Math.max(rows - finishedRows, 0);
   const finished = rows > 0 && remaining === 0;
+  const enqueue = input.enqueue ?? { kind: 'complete' };
+  const inFlight = jobs.active;
+  const waiting = jobs.wait + jobs.prioritized + (held ? 0 : jobs.delayed);
+  const scheduled = held ? jobs.delayed : 0;
+  const counts = { rows, done, failed, inFlight, waiting, scheduled };
   return {
     run: input.run,
     outDir: meta?.outDir ?? '',
     rows,
     done,
     failed,
-    inFlight: jobs.active,
-    waiting: jobs.wait + jobs.prioritized + (held ? 0 : jobs.delayed),
-    scheduled: held ? jobs.delayed : 0,
+    inFlight,
+    waiting,
+    scheduled,
     scheduledAt: scheduledAtMs > 0 ? new Date(scheduledAtMs).toISOString() : null,
     audioMinutes: stat('audio_ms') / MINUTE_MS,
     calls: stat('calls'),
@@ -84,6 +98,9 @@ export function computeProgress(input: ProgressInput): RunProgress {
     etaS: finished || rowsPerMinute <= 0 ? null : Math.round((remaining / rowsPerMinute) * 60),
     finished,
     failures: input.failures,
+    enqueue,
+    withoutJob: enqueue.kind === 'complete' ? 0 : rowsWithoutJob(counts),
+    script: meta?.script ?? '',
   };
 }
 
@@ -119,16 +136,26 @@ export async function readProgress(options: ReadProgressOptions): Promise<RunPro
   const results: RunProgress[] = [];
   for (const run of runs) {
     const keys = runKeys(prefix, run);
-    const [meta, stats, rows] = await Promise.all([
+    const [meta, stats, rows, enqueue] = await Promise.all([
       redis.hgetall(keys.meta),
       redis.hgetall(keys.stats),
       redis.hlen(keys.rows),
+      readEnqueueState(redis, prefix, run),
     ]);
     if (!meta['name'] && rows === 0) continue;
     const jobs = jobsByRun.get(run) ?? emptyJobCounts();
     const failures = options.withFailures && jobs.failed > 0 ? await failureReasons(queue, redis, run) : [];
     results.push(
-      computeProgress({ run, meta, stats, rows, jobs, failures, nowMs: options.nowMs ?? Date.now() }),
+      computeProgress({
+        run,
+        meta,
+        stats,
+        rows,
+        jobs,
+        failures,
+        enqueue,
+        nowMs: options.nowMs ?? Date.now(),
+      }),
     );
   }
   return results;

@@ -1,4 +1,5 @@
-import { formatDurationS, formatQueueState } from './render.js';
+import { formatLocalTime } from '../time.js';
+import { formatDurationS, formatQueueState, shownTime } from './render.js';
 import type { QueueState, RunProgress } from './run-progress.js';
 
 /** What the live view of a run shows besides its counts. */
@@ -29,7 +30,7 @@ export function watchEta(
 ): string {
   if (progress.finished) return 'done';
   if (isHeld(queue)) return '--';
-  if (progress.scheduled > 0 && progress.scheduledAt) return `at ${progress.scheduledAt}`;
+  if (progress.scheduled > 0 && progress.scheduledAt) return `at ${shownTime(progress.scheduledAt)}`;
   const remaining = Math.max(progress.rows - progress.done - progress.failed, 0);
   return rowsPerMinute !== undefined && rowsPerMinute > 0
     ? formatDurationS((remaining / rowsPerMinute) * 60)
@@ -59,7 +60,7 @@ export function queueStateKey(queue: QueueState): string {
 
 /** The lines printed above the live view when the queue's state changes to `queue`. */
 export function queueChangeText(queue: QueueState, atMs: number): string {
-  return isHeld(queue) ? formatQueueState(queue) : `queue resumed at ${new Date(atMs).toISOString()}\n`;
+  return isHeld(queue) ? formatQueueState(queue) : `queue resumed at ${formatLocalTime(atMs)}\n`;
 }
 
 /** The live view as one plain line (not a terminal: a log, a pipe). */
