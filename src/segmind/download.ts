@@ -1,6 +1,7 @@
 import { declaredLength } from './answer-body.js';
 import { checkDownloadUrl } from './download-guard.js';
 import { DownloadError } from './errors.js';
+import { requestSignal } from './request-signal.js';
 
 /** How audio URLs are fetched. The API key is never among them: downloads carry no credentials. */
 export type DownloadOptions = {
@@ -124,15 +125,14 @@ export async function streamAudio(
   sink: AudioSink,
   signal?: AbortSignal,
 ): Promise<void> {
-  const timeout = AbortSignal.timeout(options.timeoutMs);
-  const combined = signal === undefined ? timeout : AbortSignal.any([signal, timeout]);
+  const timeout = requestSignal(signal, options.timeoutMs);
   try {
-    await pump(await follow(url, options, combined), options.maxBytes, sink);
+    await pump(await follow(url, options, timeout.signal), options.maxBytes, sink);
   } catch (error) {
     if (signal?.aborted === true) throw signal.reason;
     if (error instanceof SinkFailure) throw error.error;
     if (error instanceof DownloadError) throw error;
-    if (timeout.aborted) {
+    if (timeout.timedOut) {
       options.onOutcome?.('timeout');
       throw new DownloadError(`audio download timed out after ${options.timeoutMs} ms`, {
         transient: true,
@@ -143,6 +143,8 @@ export async function streamAudio(
     const code = errorCode(error);
     const why = code ?? (error instanceof Error ? error.message : String(error));
     throw new DownloadError(`audio download failed: ${why}`, { transient: true, cause: error });
+  } finally {
+    timeout.dispose();
   }
 }
 

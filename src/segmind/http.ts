@@ -16,6 +16,7 @@ import {
   type SegmindErrorFields,
 } from './errors.js';
 import { bodyStartOf, describeBodyStart, readAnswerBody, redactKey, type AnswerBody } from './answer-body.js';
+import { requestSignal, type RequestSignal } from './request-signal.js';
 import { serverWaitMs, type RetryPolicy } from './retry-policy.js';
 
 /** One HTTP request to the API (not a download). */
@@ -197,20 +198,32 @@ export async function sendOnce(
 ): Promise<ApiAnswer> {
   signal?.throwIfAborted();
   const caller = request.method === 'GET' ? signal : undefined;
-  const timeout = AbortSignal.timeout(deps.timeoutMs);
-  const combined = caller === undefined ? timeout : AbortSignal.any([caller, timeout]);
+  const timeout = requestSignal(caller, deps.timeoutMs);
+  try {
+    return await sendWithin(request, deps, caller, timeout);
+  } finally {
+    timeout.dispose();
+  }
+}
+
+async function sendWithin(
+  request: ApiRequest,
+  deps: HttpDeps,
+  caller: AbortSignal | undefined,
+  timeout: RequestSignal,
+): Promise<ApiAnswer> {
   const headers: Record<string, string> = { accept: 'application/json' };
   if (deps.apiKey !== undefined) headers['x-api-key'] = deps.apiKey;
   if (request.body !== undefined) headers['content-type'] = 'application/json';
   let response: Response;
   try {
-    const init: RequestInit = { method: request.method, headers, redirect: 'manual', signal: combined };
+    const init: RequestInit = { method: request.method, headers, redirect: 'manual', signal: timeout.signal };
     if (request.body !== undefined) init.body = request.body;
     response = await deps.fetch(request.url, init);
   } catch (error) {
     if (caller?.aborted === true) throw caller.reason;
-    deps.onCall?.(request.call, timeout.aborted ? 'timeout' : 'network');
-    throw failureError(request, error, timeout.aborted, deps, false);
+    deps.onCall?.(request.call, timeout.timedOut ? 'timeout' : 'network');
+    throw failureError(request, error, timeout.timedOut, deps, false);
   }
   deps.onCall?.(request.call, response.status);
   const maxBytes = request.call === 'result' ? deps.maxResultAnswerBytes : deps.maxAnswerBytes;
@@ -220,7 +233,7 @@ export async function sendOnce(
   } catch (error) {
     if (caller?.aborted === true) throw caller.reason;
     if (!response.ok) throw errorForStatus(request, response.status, response.headers, '', deps);
-    throw failureError(request, error, timeout.aborted, deps, true);
+    throw failureError(request, error, timeout.timedOut, deps, true);
   }
   const text = body.overCap ? body.head : body.text;
   if (!response.ok) throw errorForStatus(request, response.status, response.headers, text, deps);
