@@ -21,6 +21,11 @@ Options:
 Stopping: the first SIGINT/SIGTERM stops taking rows and waits up to TTS_SHUTDOWN_GRACE_MS
 (default 10 s) for rows in flight, then hands the rest back to the queue with their request
 ids; a second signal exits at once (those rows return when their locks expire, ~30 s).
+
+Redis: a worker started before Redis waits for it (a line a minute; TTS_REDIS_WAIT_MS bounds
+the wait, then exit 1). The API key: when the API refuses it, the queue halts; a key from .env
+is read again, so put the right one there (or restart the workers with it), then run
+\`npm run resume\`.
 `;
 
 const OPTIONS = { concurrency: { type: 'string' } } as const;

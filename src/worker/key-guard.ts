@@ -21,8 +21,8 @@ const HALTED_HAND_BACK_MS = 5 * SECOND;
  * is read again first, so a new key written there is what the worker goes on with.
  */
 export type KeyGuard = {
-  /** Runs one API call (with its retries in place); one at a time while the key is unproven. */
-  gate<T>(call: () => Promise<T>): Promise<T>;
+  /** Runs one API call (with its retries in place); one at a time while the key is unproven. The wait for a turn ends with `signal`. */
+  gate<T>(call: () => Promise<T>, signal?: AbortSignal): Promise<T>;
   /** The key for a row's new client (`.env` read again first when the key follows it). */
   keyForClient(): string;
   /** Before every API call, after the fleet's request slot: throws HandBack when it must not leave. */
@@ -63,8 +63,8 @@ export function makeKeyGuard(options: KeyGuardOptions): KeyGuard {
   };
 
   return {
-    async gate(call) {
-      while (!accepted && probing) await new Promise<void>((wake) => waiting.push(wake));
+    async gate(call, signal) {
+      while (!accepted && probing) await turn(waiting, signal);
       if (accepted) return call();
       probing = true;
       try {
@@ -117,4 +117,22 @@ export function makeKeyGuard(options: KeyGuardOptions): KeyGuard {
     },
     refusedNow: () => refused.has(keys.current()),
   };
+}
+
+/** Resolves when woken (a place in `waiting`), or rejects with the signal's reason. */
+function turn(waiting: (() => void)[], signal: AbortSignal | undefined): Promise<void> {
+  signal?.throwIfAborted();
+  return new Promise<void>((resolve, reject) => {
+    const onAbort = () => {
+      const at = waiting.indexOf(wake);
+      if (at >= 0) waiting.splice(at, 1);
+      reject(signal?.reason as Error);
+    };
+    const wake = () => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    };
+    waiting.push(wake);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
 }

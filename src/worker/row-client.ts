@@ -41,9 +41,9 @@ export function makeRowClientFactory(deps: RowClientDeps): (hooks: ClientHooks) 
       },
     });
     return {
-      submit: (model, params, signal) => guard.gate(() => client.submit(model, params, signal)),
-      status: (request, signal) => guard.gate(() => client.status(request, signal)),
-      result: (request, signal) => guard.gate(() => client.result(request, signal)),
+      submit: (model, params, signal) => guard.gate(() => client.submit(model, params, signal), signal),
+      status: (request, signal) => guard.gate(() => client.status(request, signal), signal),
+      result: (request, signal) => guard.gate(() => client.result(request, signal), signal),
       saveAudio: (output, target, signal) => client.saveAudio(output, target, signal),
     };
   };
