@@ -67,7 +67,7 @@ test('Redis out of memory part-way: how many rows got jobs, and the same command
     );
     assert.match(
       stopped.stderr,
-      /run `big` is partly queued: (no|at least [\d,]+ of 4,000) new rows got their jobs; [\d,]+ have none yet\./,
+      /run `big` is partly queued: (no|at least [\d,]+ of 4,000) new rows got a job; [\d,]+ have none yet\./,
     );
     assert.match(stopped.stderr, /Run the same command again to complete it/);
     assert.match(stopped.stderr, /Redis is out of memory \(maxmemory\)/);
@@ -113,7 +113,7 @@ test('Ctrl-C (SIGINT) part-way through a big enqueue: exit 1, how far it got; th
     const [code] = (await exited) as [number | null];
     assert.equal(code, 1, stderr);
     const said =
-      /run `big` is partly queued: at least ([\d,]+) of 50,000 new rows got their jobs; ([\d,]+) have none yet\./.exec(
+      /run `big` is partly queued: at least ([\d,]+) of 50,000 new rows got a job; ([\d,]+) have none yet\./.exec(
         stderr,
       );
     assert.ok(said, stderr);

@@ -37,24 +37,27 @@ export class EnqueueIncompleteError extends TtsBatchError {
   /** What the user reads: what got queued, and that the same command completes the run. */
   explain(): string {
     const { run, phase, jobsNeeded, jobsAdded } = this.stop;
-    const queued =
-      phase === 'rows' || phase === 'adopt' || jobsNeeded === undefined
-        ? 'no row got a job yet'
-        : phase === 'manifests' || jobsAdded >= jobsNeeded
-          ? 'every row got its job'
-          : `${jobsAdded === 0 ? 'no' : `at least ${count(jobsAdded)} of ${count(jobsNeeded)}`} new ${jobsNeeded === 1 ? 'row' : 'rows'} got ${jobsNeeded === 1 ? 'its job' : 'their jobs'}; ${count(jobsNeeded - jobsAdded)} have none yet`;
-    const lines = [
-      `tts-batch enqueue: ${this.message}`,
-      `  run \`${run}\` is partly queued: ${queued}.`,
-      '  Run the same command again to complete it: rows already queued are not queued (or paid for) twice.',
-    ];
+    const queued = describeQueued(phase, jobsNeeded, jobsAdded);
+    const lines = [`tts-batch enqueue: ${this.message}`, `  run \`${run}\` is partly queued: ${queued}.`];
     if (isRedisOutOfMemory(this.cause)) {
       lines.push(
         "  Redis is out of memory (maxmemory): free some first (raise maxmemory, or clear old runs' keys).",
       );
     }
+    lines.push(
+      '  Run the same command again to complete it: rows already queued are not queued (or paid for) twice.',
+    );
     return `${lines.join('\n')}\n`;
   }
+}
+
+/** How far the jobs got: `at least 1,000 of 4,000 new rows got their jobs; 3,000 have none yet`. */
+function describeQueued(phase: EnqueuePhase, needed: number | undefined, added: number): string {
+  if (phase === 'rows' || phase === 'adopt' || needed === undefined) return 'no row got a job yet';
+  if (phase === 'manifests' || added >= needed) return 'every row got its job';
+  const left = needed - added;
+  const got = added === 0 ? 'no' : `at least ${count(added)} of ${count(needed)}`;
+  return `${got} new ${needed === 1 ? 'row' : 'rows'} got a job; ${count(left)} ${left === 1 ? 'has' : 'have'} none yet`;
 }
 
 function describeCause(cause: unknown): string {
