@@ -26,6 +26,11 @@ let outRoot: string;
 const socket = uniquePrefix('tmux');
 const session = 'watch';
 before(async () => {
+  await run('tmux', ['-V']).catch((error: unknown) => {
+    throw new Error('this test needs tmux on the PATH (Debian: apt-get install tmux; .ci/run installs it)', {
+      cause: error,
+    });
+  });
   redis = await startPrivateRedis();
   sim = await startSimulator({ port: 0, latencyScale: 0.02, seed: 12, apiKey: GOOD_KEY });
   outRoot = await mkdtemp(join(tmpdir(), 'tts-watch-'));

@@ -10,6 +10,7 @@ import { defineCommand } from './command-args.js';
 import { ENQUEUE_HEAP_GROWING_PERCENT } from './heap-growth.js';
 
 const HELP = `Usage: tts-batch report [--run NAME]
+       npm run report -- [--run NAME]
 
 (Re)writes manifest.json and manifest.csv of a run (of every run without --run) in its output
 directory: one entry per finished row, in script order, from the run's manifest.jsonl and the
