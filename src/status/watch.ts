@@ -18,9 +18,9 @@ export type WatchOptions = {
 };
 
 /**
- * Follows one run until it finishes, `signal` fires or the reader of `out` goes away: a live bar on a terminal, otherwise a
- * plain line whenever it changes; the queue pausing, halting (with the reason) and resuming is
- * said above it as it happens. The rate is of completed rows over the last half minute of
+ * Follows one run until it finishes, `signal` fires or the reader of `out` goes away: a live bar
+ * on a terminal, otherwise a plain line whenever it changes; the queue pausing, halting (with the
+ * reason) and resuming is said above it as it happens. The rate is of completed rows over the last half minute of
  * running: a pause empties the window, so neither the ETA nor the rate counts the paused time.
  * Resolves to the last progress read.
  */
