@@ -22,8 +22,8 @@ export const COMPLETION_ROWS = [200_000, 1_000_000] as const;
 const QUICK_COMPLETION_ROWS = [20_000] as const;
 /** The last row's record is timed this many times (its outcome deleted in between). */
 const RECORD_ROUNDS = 3;
-/** `tts-batch report` is timed this many times (once when it fails). */
-const REPORT_ROUNDS = 3;
+/** `tts-batch report` is timed this many times (once when it fails), twice past 200,000 rows. */
+const reportRounds = (rows: number) => (rows > 200_000 ? 2 : 3);
 const RUN = 'bench';
 const PREFIX = 'bc';
 const COMMAND_TIMEOUT_MS = 1_800_000;
@@ -128,7 +128,7 @@ async function measureTree(tree: Tree, script: string, rows: number): Promise<Me
     const report: ReportRound[] = [];
     let reportError: string | undefined;
     let reportSummary = '';
-    for (let at = 0; at < REPORT_ROUNDS && reportError === undefined; at += 1) {
+    for (let at = 0; at < reportRounds(rows) && reportError === undefined; at += 1) {
       const watch = await watchStalls(server.url);
       const result = await treeCli(tree, ['report', '--run', RUN], env, COMMAND_TIMEOUT_MS);
       const stalls = await watch.stop();

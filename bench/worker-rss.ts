@@ -16,10 +16,10 @@ import { AFTER, ensureBaseTree, treeCli, type Tree } from './trees.js';
 export const RSS_RUN_ROWS = 100_000;
 /**
  * Rows the worker process makes itself (the last ones of the run; the others are finished
- * beforehand through the tree's own functions): ~35 rows/s on this machine, so 100,000 would take
- * ~50 minutes per tree. `BENCH_RSS_WORKER_ROWS=100000` makes the worker do the whole run.
+ * beforehand through the tree's own functions): ~20 rows/s on this machine, so 100,000 would take
+ * ~80 minutes per tree. `BENCH_RSS_WORKER_ROWS=100000` makes the worker do the whole run.
  */
-export const RSS_WORKER_ROWS = Number(process.env['BENCH_RSS_WORKER_ROWS'] ?? 30_000);
+export const RSS_WORKER_ROWS = Number(process.env['BENCH_RSS_WORKER_ROWS'] ?? 15_000);
 const QUICK_RUN_ROWS = 20_000;
 const QUICK_WORKER_ROWS = 5_000;
 /** A tree's run stops here even if the worker has not made its rows (the curve then ends early). */
