@@ -36,7 +36,11 @@ before(async () => {
   outRoot = await mkdtemp(join(tmpdir(), 'tts-watch-'));
 });
 after(async () => {
+  const path = await run('tmux', ['-L', socket, 'display-message', '-p', '#{socket_path}']).catch(
+    () => undefined,
+  );
   await run('tmux', ['-L', socket, 'kill-server']).catch(() => undefined);
+  if (path) await rm(path.stdout.trim(), { force: true });
   await sim.close();
   await redis.stop();
   await rm(outRoot, { recursive: true, force: true });
