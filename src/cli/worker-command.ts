@@ -1,12 +1,7 @@
-import { join } from 'node:path';
 import { ConfigError, UsageError } from '../errors.js';
-import { addLoggerSecret, makeLogger } from '../log.js';
+import { makeLogger } from '../log.js';
 import { loadSettings } from '../settings.js';
-import { makeApiKeySource } from '../worker/api-key.js';
-import { makeRowWorker } from '../worker/make-worker.js';
-import { preflightRedis } from '../worker/preflight.js';
-import { waitForRedis } from '../worker/redis-wait.js';
-import { redactUrl } from '../redis/connection.js';
+import { runWorker } from '../worker/run-worker.js';
 import { defineCommand } from './command-args.js';
 
 const HELP = `Usage: tts-batch worker [--concurrency N]
@@ -48,49 +43,13 @@ export const runWorkerCommand = defineCommand(HELP, { options: OPTIONS }, async 
     }
   }
   const logger = makeLogger({ level: settings.logLevel, secrets: [settings.segmindApiKey] });
-  const redis = await waitForRedis({
-    redisUrl: settings.redisUrl,
-    waitMs: settings.redisWaitMs,
-    logger,
-    signal: context.signal,
-  });
-  if (redis === undefined) {
-    logger.info({ event: 'worker_stopped' }, 'worker stopped before Redis answered');
-    logger.flush();
-    return 0;
-  }
-  try {
-    await preflightRedis(redis, settings, logger);
-  } finally {
-    redis.disconnect();
-  }
-  const rowWorker = makeRowWorker({
-    settings,
+  await runWorker({
+    settings: { ...settings, segmindApiKey: settings.segmindApiKey },
     logger,
     concurrency,
-    apiKeys: makeApiKeySource({
-      key: settings.segmindApiKey,
-      dotEnvPath: join(context.cwd, '.env'),
-      onNewKey: (key) => addLoggerSecret(logger, key),
-    }),
+    cwd: context.cwd,
+    signal: context.signal,
   });
-  logger.info(
-    {
-      event: 'worker_started',
-      concurrency,
-      rpm: settings.segmindRpm,
-      queuePrefix: settings.queuePrefix,
-      redis: redactUrl(settings.redisUrl),
-    },
-    'worker started',
-  );
-  await new Promise<void>((resolve) => {
-    if (context.signal.aborted) resolve();
-    context.signal.addEventListener('abort', () => resolve(), { once: true });
-  });
-  logger.info({ event: 'worker_stopping' }, 'worker stopping: finishing or handing back rows in flight');
-  await rowWorker.stop();
-  logger.info({ event: 'worker_stopped' }, 'worker stopped');
   logger.flush();
   return 0;
 });
