@@ -139,3 +139,26 @@ test('a key read again from .env is scrubbed from every later line, as the first
   assert.ok(!lines[0]?.includes(RIGHT_KEY) && !lines[0]?.includes(WRONG_KEY), lines[0]);
   assert.match(lines[0] ?? '', /\[redacted\]/);
 });
+
+test('resumed with the key that was refused: one more call, then the halt again, with the same advice', async () => {
+  const n = await night();
+  await enqueueRowsOk(n.target, nightRows(6, 'same-key'));
+  const env = { ...n.env, SEGMIND_API_KEY: WRONG_KEY };
+  const lines: string[] = [];
+  worker(env, lines);
+  const halts = () => parse(lines).filter((line) => line['event'] === 'run_halted');
+  await until(() => halts().length === 1, 'the halt');
+  assert.equal(n.sim.ledger().counts.unauthorized, 1);
+  const resumed = await runCli(['resume'], n.env);
+  assert.equal(resumed.code, 0, resumed.stderr);
+  await until(() => halts().length === 2, 'the second halt');
+  const queue = n.queue();
+  await until(async () => (await queue.getJobCounts('active'))['active'] === 0, 'every row handed back');
+  assert.equal(n.sim.ledger().counts.unauthorized, 2, 'one call refused per halt');
+  assert.ok(parse(lines).some((line) => line['event'] === 'api_key_retried'));
+  assert.match(
+    String(halts()[1]?.['msg']),
+    /restart the workers with a valid key, then run `npm run resume`/,
+  );
+  assert.equal(n.sim.ledger().submits.length, 0);
+});
