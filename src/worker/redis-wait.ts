@@ -27,6 +27,8 @@ export function waitForRedis(options: RedisWaitOptions): Promise<Redis | undefin
   const now = options.now ?? Date.now;
   const logEveryMs = options.logEveryMs ?? MINUTE;
   const redis = makeRedis(redisUrl, 'worker');
+  // After the wait (the preflight checks, the disconnect): nothing more to say about this connection.
+  redis.on('error', () => undefined);
   const masked = redactUrl(redisUrl);
   const startedAt = now();
   const waitedS = () => Math.round((now() - startedAt) / SECOND);
