@@ -170,3 +170,30 @@ test('while Redis stays away, the wait and the outage are said again on a schedu
   assert.equal(logged('redis_lost'), 1);
   assert.ok(!lines.join('\n').includes(PASSWORD));
 });
+
+test('a Redis that stops answering without dropping the connection (frozen) is said once, and its return', async () => {
+  const redis = await startPrivateRedis();
+  cleanups.push(async () => {
+    redis.thaw();
+    await redis.stop();
+  });
+  const lines: string[] = [];
+  const logger = captureLogger(lines, 'info');
+  const client = await waitForRedis({
+    redisUrl: redis.url,
+    waitMs: 0,
+    logger,
+    signal: new AbortController().signal,
+  });
+  assert.ok(client);
+  const watch = watchRedis({ redis: client, redisUrl: redis.url, logger, probeEveryMs: 100, stallMs: 500 });
+  const logged = (name: string) => parse(lines.join('\n')).filter((line) => line['event'] === name);
+  redis.freeze();
+  await until(() => logged('redis_lost').length === 1, 'the stall said');
+  assert.match(String(logged('redis_lost')[0]?.['reason']), /no answer to PING/);
+  redis.thaw();
+  await until(() => logged('redis_back').length === 1, 'the return said');
+  watch.stop();
+  client.disconnect();
+  assert.equal(logged('redis_lost').length, 1);
+});

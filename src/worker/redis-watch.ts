@@ -10,12 +10,18 @@ export type RedisWatchOptions = {
   readonly logger: Logger;
   /** How often a continuing outage is said again; default a minute. */
   readonly logEveryMs?: number;
+  /** How often Redis is asked whether it answers (a frozen server drops no connection); default 15 s. */
+  readonly probeEveryMs?: number;
+  /** A probe unanswered this long means Redis does not answer; default 15 s. */
+  readonly stallMs?: number;
   readonly now?: () => number;
 };
 
 /**
  * Turns the 'error' events of a running worker's connections into what an operator needs: one
  * line when Redis is lost (URL masked), a line a minute while it stays away, one when it is back.
+ * A Redis that stops answering without dropping the connection (frozen, swapping, a long script)
+ * is found by a PING now and then, and said the same way.
  * Every connection (the worker's own, BullMQ's worker and its blocking connection, the queue)
  * reports each failed reconnection; those of the outage are not repeated, and other errors are
  * said with their message, never as a stack trace.
@@ -43,17 +49,13 @@ export function watchRedis(options: RedisWatchOptions): RedisWatch {
   let repeat: NodeJS.Timeout | undefined;
   const downS = () => Math.round((now() - (lostAt ?? now())) / SECOND);
 
-  const onError = (error: Error) => {
-    if (!isConnectionError(error)) {
-      logger.warn({ event: 'redis_error', err: error.message }, 'redis error');
-      return;
-    }
-    lastReason = error.message;
+  const lose = (reason: string) => {
+    lastReason = reason;
     if (lostAt !== undefined) return;
     lostAt = now();
     logger.warn(
-      { event: 'redis_lost', redis: masked, reason: error.message },
-      `lost Redis at ${masked} (${error.message}): rows in flight wait, and go on when it is back`,
+      { event: 'redis_lost', redis: masked, reason },
+      `lost Redis at ${masked} (${reason}): rows in flight wait, and go on when it is back`,
     );
     repeat = setInterval(() => {
       logger.warn(
@@ -62,6 +64,10 @@ export function watchRedis(options: RedisWatchOptions): RedisWatch {
       );
     }, logEveryMs);
     repeat.unref();
+  };
+  const onError = (error: Error) => {
+    if (isConnectionError(error)) lose(error.message);
+    else logger.warn({ event: 'redis_error', err: error.message }, 'redis error');
   };
   const onReady = () => {
     if (lostAt === undefined) return;
@@ -75,6 +81,24 @@ export function watchRedis(options: RedisWatchOptions): RedisWatch {
   redis.on('error', onError);
   redis.on('ready', onReady);
 
+  const stallMs = options.stallMs ?? 15 * SECOND;
+  let probing = false;
+  const probe = () => {
+    if (probing || lostAt !== undefined || redis.status !== 'ready') return;
+    probing = true;
+    const stalled = setTimeout(() => lose(`no answer to PING within ${stallMs / SECOND} s`), stallMs);
+    stalled.unref();
+    redis
+      .ping()
+      .then(onReady, () => undefined)
+      .finally(() => {
+        clearTimeout(stalled);
+        probing = false;
+      });
+  };
+  const probes = setInterval(probe, options.probeEveryMs ?? 15 * SECOND);
+  probes.unref();
+
   return {
     otherError(error) {
       if (lostAt !== undefined || isConnectionError(error) || LOCK_LOSS.test(error.message)) {
@@ -85,6 +109,7 @@ export function watchRedis(options: RedisWatchOptions): RedisWatch {
     },
     stop() {
       clearInterval(repeat);
+      clearInterval(probes);
       // Closing connections may still report: nothing to say about them.
       redis.on('error', () => undefined);
       redis.off('error', onError);
