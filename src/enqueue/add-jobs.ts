@@ -1,4 +1,6 @@
 import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { TtsBatchError } from '../errors.js';
 import { ROW_JOB_OPTIONS } from '../queue/job-options.js';
 import { rowJobId } from '../queue/keys.js';
 import type { RowJobData } from '../queue/row-job.js';
@@ -49,6 +51,8 @@ export function rowJobEntry(
 
 export type AddJobsOptions = {
   readonly queue: Queue;
+  /** The queue's connection, to count the jobs of a chunk that failed part-way. */
+  readonly redis: Redis;
   readonly run: string;
   readonly outDir: string;
   /** ms since epoch; 0 = not scheduled. */
@@ -58,8 +62,34 @@ export type AddJobsOptions = {
 };
 
 /**
+ * `addRowJobs` stopped (Redis out of memory, the command aborted, the connection lost). `added`
+ * counts the jobs in Redis: those confirmed, plus those of the chunks under way found there
+ * after they settled; `exact` is false when that check failed too (then it is a lower bound).
+ */
+export class AddJobsStoppedError extends TtsBatchError {
+  override name = 'AddJobsStoppedError' as const;
+  constructor(
+    readonly added: number,
+    readonly exact: boolean,
+    options: { readonly cause: unknown },
+  ) {
+    super(`adding jobs stopped after ${added}`, options);
+  }
+}
+
+/** A chunk of jobs handed to `addBulk`: settled when Redis has answered for all of them. */
+type Chunk = { readonly jobIds: readonly string[]; readonly adding: Promise<void> };
+
+/** How many of these jobs are in Redis (an `addBulk` that failed part-way added some). */
+async function countExistingJobs(redis: Redis, queue: Queue, jobIds: readonly string[]): Promise<number> {
+  const results = await redis.pipeline(jobIds.map((jobId) => ['exists', queue.toKey(jobId)])).exec();
+  return (results ?? []).filter(([error, exists]) => error === null && exists === 1).length;
+}
+
+/**
  * Pass 2: adds a job for every row that needs one, from pass 1's spool of validated rows, in
- * chunks with `addBulk`. Resolves to the number of jobs added.
+ * chunks with `addBulk`. Resolves to the number of jobs added; a stop part-way rejects with an
+ * AddJobsStoppedError saying how many were.
  */
 export async function addRowJobs(
   options: AddJobsOptions,
@@ -72,9 +102,14 @@ export async function addRowJobs(
   let batch: RowJobEntry[] = [];
   let added = 0;
   let queued = 0;
-  const inFlight: Promise<void>[] = [];
+  /** Oldest first; a chunk leaves only once it was added, so a failed one stays to be counted. */
+  const inFlight: Chunk[] = [];
+  const settleOldest = async () => {
+    await inFlight[0]?.adding;
+    inFlight.shift();
+  };
   const flush = async () => {
-    while (inFlight.length >= ADD_IN_FLIGHT) await inFlight.shift();
+    while (inFlight.length >= ADD_IN_FLIGHT) await settleOldest();
     if (batch.length === 0) return;
     options.signal?.throwIfAborted();
     const delay = scheduledAt > 0 ? Math.max(0, scheduledAt - options.nowMs()) : 0;
@@ -87,7 +122,7 @@ export async function addRowJobs(
     });
     // Handled now, rethrown when awaited: no unhandled rejection in between.
     adding.catch(() => {});
-    inFlight.push(adding);
+    inFlight.push({ jobIds: jobs.map((job) => job.opts.jobId), adding });
   };
   const wanted = needsJob.reduce((sum, flag) => sum + flag, 0);
   if (wanted === 0) return 0;
@@ -102,13 +137,28 @@ export async function addRowJobs(
     batch.push(rowJobEntry(run, outDir, row, id, hash));
   };
 
-  for await (const rows of spool.read(ADD_CHUNK_JOBS)) {
-    rows.forEach(takeSpooled);
-    if (batch.length >= ADD_CHUNK_JOBS) await flush();
-    if (queued + batch.length === wanted) break;
+  try {
+    for await (const rows of spool.read(ADD_CHUNK_JOBS)) {
+      rows.forEach(takeSpooled);
+      if (batch.length >= ADD_CHUNK_JOBS) await flush();
+      if (queued + batch.length === wanted) break;
+    }
+    await flush();
+    while (inFlight.length > 0) await settleOldest();
+    if (added !== wanted) throw new Error(`enqueue: added ${added} jobs where ${wanted} were needed`);
+    return added;
+  } catch (error) {
+    const settled = await Promise.allSettled(inFlight.map((chunk) => chunk.adding));
+    let exact = true;
+    for (const [at, chunk] of inFlight.entries()) {
+      if (settled[at]?.status !== 'rejected') continue;
+      try {
+        added += await countExistingJobs(options.redis, queue, chunk.jobIds);
+      } catch {
+        exact = false;
+      }
+    }
+    onProgress(added);
+    throw new AddJobsStoppedError(added, exact, { cause: error });
   }
-  await flush();
-  while (inFlight.length > 0) await inFlight.shift();
-  if (added !== wanted) throw new Error(`enqueue: added ${added} jobs where ${wanted} were needed`);
-  return added;
 }

@@ -9,8 +9,10 @@ export type EnqueueStop = {
   readonly phase: EnqueuePhase;
   /** Rows of the script that needed a job (known once the rows are compared, from `adopt` on). */
   readonly jobsNeeded: number | undefined;
-  /** Jobs Redis confirmed before the stop; a chunk under way may have added a few more. */
+  /** Jobs of this enqueue in Redis when it stopped. */
   readonly jobsAdded: number;
+  /** False when `jobsAdded` is only a lower bound (Redis could not be asked after the stop). */
+  readonly jobsAddedExact: boolean;
 };
 
 const count = (value: number) => value.toLocaleString('en-US');
@@ -36,9 +38,11 @@ export class EnqueueIncompleteError extends TtsBatchError {
 
   /** What the user reads: what got queued, and that the same command completes the run. */
   explain(): string {
-    const { run, phase, jobsNeeded, jobsAdded } = this.stop;
-    const queued = describeQueued(phase, jobsNeeded, jobsAdded);
-    const lines = [`tts-batch enqueue: ${this.message}`, `  run \`${run}\` is partly queued: ${queued}.`];
+    const queued = describeQueued(this.stop);
+    const lines = [
+      `tts-batch enqueue: ${this.message}`,
+      `  run \`${this.stop.run}\` is partly queued: ${queued}.`,
+    ];
     if (isRedisOutOfMemory(this.cause)) {
       lines.push(
         "  Redis is out of memory (maxmemory): free some first (raise maxmemory, or clear old runs' keys).",
@@ -52,11 +56,16 @@ export class EnqueueIncompleteError extends TtsBatchError {
 }
 
 /** How far the jobs got: `at least 1,000 of 4,000 new rows got their jobs; 3,000 have none yet`. */
-function describeQueued(phase: EnqueuePhase, needed: number | undefined, added: number): string {
+function describeQueued({
+  phase,
+  jobsNeeded: needed,
+  jobsAdded: added,
+  jobsAddedExact,
+}: EnqueueStop): string {
   if (phase === 'rows' || phase === 'adopt' || needed === undefined) return 'no row got a job yet';
   if (phase === 'manifests' || added >= needed) return 'every row got its job';
   const left = needed - added;
-  const got = added === 0 ? 'no' : `at least ${count(added)} of ${count(needed)}`;
+  const got = `${jobsAddedExact ? '' : 'at least '}${count(added)} of ${count(needed)}`;
   return `${got} new ${needed === 1 ? 'row' : 'rows'} got a job; ${count(left)} ${left === 1 ? 'has' : 'have'} none yet`;
 }
 

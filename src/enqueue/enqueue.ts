@@ -4,7 +4,7 @@ import { claimRunDir, type RunMark } from '../output/run-mark.js';
 import { globalKeys, runKeys } from '../queue/keys.js';
 import { decodeRunMeta, encodeRunMeta, type RowDefaults, type RunMeta } from '../queue/run-meta.js';
 import { writeRunManifests, type RunManifests } from '../report/run-manifests.js';
-import { addRowJobs } from './add-jobs.js';
+import { AddJobsStoppedError, addRowJobs } from './add-jobs.js';
 import { adoptAudioOnDisk } from './adopt-audio.js';
 import { EnqueueIncompleteError, type EnqueuePhase } from './enqueue-incomplete.js';
 import { ENQUEUING_FIELD } from './enqueue-state.js';
@@ -120,6 +120,7 @@ async function enqueueLocked(
     phase: 'rows' as EnqueuePhase,
     jobsNeeded: undefined as number | undefined,
     jobsAdded: 0,
+    jobsAddedExact: true,
   };
   try {
     deps.progress.start('checking', scan.validRows, 'rows');
@@ -143,6 +144,7 @@ async function enqueueLocked(
     const added = await addRowJobs(
       {
         queue: deps.queue,
+        redis,
         run,
         outDir: plan.outDir,
         scheduledAt: plan.scheduledAt,
@@ -169,7 +171,12 @@ async function enqueueLocked(
     return { ...counts, added, rescheduled, manifests };
   } catch (error) {
     deps.progress.stop();
-    throw new EnqueueIncompleteError({ ...stop }, { cause: error });
+    if (error instanceof AddJobsStoppedError) {
+      stop.jobsAdded = error.added;
+      stop.jobsAddedExact = error.exact;
+    }
+    const cause = error instanceof AddJobsStoppedError ? error.cause : error;
+    throw new EnqueueIncompleteError({ ...stop }, { cause });
   }
 }
 
