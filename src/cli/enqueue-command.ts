@@ -17,8 +17,9 @@ import { parseMetadataFlag } from '../enqueue/metadata-flag.js';
 import { checkRunName, defaultRunName } from '../enqueue/run-name.js';
 import { openRowSpool, type RowSpool } from '../enqueue/row-spool.js';
 import { scanScript } from '../enqueue/scan-script.js';
+import { scanVerdict } from '../enqueue/scan-verdict.js';
 import { describeSchedule, parseScheduleAt } from '../enqueue/schedule-at.js';
-import { formatProblem, formatProblems, ScriptError } from '../script/problems.js';
+import { formatProblems, ScriptError } from '../script/problems.js';
 import { checkScriptFile } from '../script/read-script.js';
 import { defineCommand } from './command-args.js';
 import { limitHeapGrowthForEnqueue } from './heap-growth.js';
@@ -73,11 +74,6 @@ const ARGS = {
   allowPositionals: true,
 } as const;
 
-/** `1 row is`, `2 rows are`: a count with its noun (and verb) agreeing. */
-function plural(count: number, singular: string, pluralForm = `${singular}s`): string {
-  return `${count} ${count === 1 ? singular : pluralForm}`;
-}
-
 /** `tts-batch enqueue <file>`: validate the whole script, then add one job per row. */
 export const runEnqueueCommand = defineCommand(HELP, ARGS, async ({ values, positionals }, context) => {
   if (positionals.length !== 1 || positionals[0] === undefined) {
@@ -125,36 +121,12 @@ export const runEnqueueCommand = defineCommand(HELP, ARGS, async ({ values, posi
       spool,
     );
     progress.stop();
-    for (const warning of scan.warnings)
-      context.stderr.write(`warning: ${formatProblem(shownFile, warning)}\n`);
-    for (const name of metadataColumns) {
-      if (!scan.metadataColumns.includes(name))
-        context.stderr.write(`warning: --metadata names \`${name}\`, which no row of ${shownFile} has\n`);
-    }
-    if (scan.columnProblems.length > 0) {
-      context.stderr.write(`${formatProblems(shownFile, scan.columnProblems, 0)}\n`);
-      context.stderr.write(
-        `tts-batch enqueue: ${plural(scan.columnProblems.length, 'column looks', 'columns look')} like a misspelled field; nothing was enqueued (rename it, or pass --metadata with its name to carry it as metadata)\n`,
-      );
-      return 2;
-    }
-    if (scan.problemCount > 0) {
-      context.stderr.write(
-        `${formatProblems(shownFile, scan.problems, scan.problemCount - scan.problems.length)}\n`,
-      );
-      if (values['skip-invalid'] !== true || scan.validRows === 0) {
-        context.stderr.write(
-          `tts-batch enqueue: ${scan.invalidRows} of ${plural(scan.records, 'row is', 'rows are')} invalid; nothing was enqueued` +
-            (scan.validRows > 0
-              ? ` (fix them, or run the same command with --skip-invalid to enqueue the ${plural(scan.validRows, 'valid row')})\n`
-              : '\n'),
-        );
-        return 2;
-      }
-      context.stderr.write(
-        `tts-batch enqueue: skipping ${plural(scan.invalidRows, 'invalid row')} (--skip-invalid)\n`,
-      );
-    }
+    const verdict = scanVerdict(scan, shownFile, {
+      skipInvalid: values['skip-invalid'] === true,
+      metadataColumns,
+    });
+    for (const message of verdict.messages) context.stderr.write(`${message}\n`);
+    if (verdict.refused) return 2;
 
     if (dryRun) {
       context.stdout.write(`run: ${run} (dry run: nothing added)\n`);
