@@ -23,7 +23,12 @@ export type JournalEvent =
       readonly h: string;
       readonly at: number;
       readonly request: JournaledRequest;
-    };
+    }
+  /**
+   * Written before the row's manifest.jsonl line is appended: `at` is the file's size then (the
+   * line lands at or after it), `o` the outcome the line stands for, as Redis keeps it.
+   */
+  | { readonly t: 'line'; readonly h: string; readonly at: number; readonly o: string };
 
 /** What the journal knows of one version of a row: the submits it made and the last request. */
 export type JournalState = {
@@ -41,6 +46,8 @@ export type JournalState = {
 export type SubmitJournal = {
   append(id: string, event: JournalEvent): Promise<void>;
   read(id: string, contentHash: string): Promise<JournalState | undefined>;
+  /** The last manifest line this version of the row was about to append (`t: 'line'`), if any. */
+  lastLine(id: string, contentHash: string): Promise<{ at: number; o: string } | undefined>;
   remove(id: string): Promise<void>;
   exists(id: string): Promise<boolean>;
 };
@@ -51,23 +58,21 @@ export function makeSubmitJournal(runDir: string): SubmitJournal {
   return {
     append: (id, event) => appendLine(dir, file(id), JSON.stringify(event)),
     async read(id, contentHash) {
-      const text = await readFile(pathInRun(dir, file(id)), 'utf8').catch(() => undefined);
-      if (text === undefined) return undefined;
+      const events = await readEvents(dir, file(id), contentHash);
+      if (events === undefined) return undefined;
       let submits = 0;
       let last: JournaledRequest | undefined;
-      for (const line of text.split('\n')) {
-        let event: JournalEvent;
-        try {
-          event = JSON.parse(line) as JournalEvent;
-        } catch {
-          continue; // a line cut short by a crash
-        }
-        if (event.h !== contentHash) continue;
+      for (const event of events) {
         if (event.t === 'send') submits += 1;
         else if (event.t === 'cancel') submits -= 1;
-        else last = event.request;
+        else if (event.t === 'answer') last = event.request;
       }
       return submits > 0 || last ? { submits: Math.max(submits, 0), last } : undefined;
+    },
+    async lastLine(id, contentHash) {
+      const lines = (await readEvents(dir, file(id), contentHash))?.filter((event) => event.t === 'line');
+      const last = lines?.at(-1);
+      return last ? { at: last.at, o: last.o } : undefined;
     },
     async exists(id) {
       return access(pathInRun(dir, file(id))).then(
@@ -79,4 +84,24 @@ export function makeSubmitJournal(runDir: string): SubmitJournal {
       await rm(pathInRun(dir, file(id)), { force: true });
     },
   };
+}
+
+/** The journal's events for one version of the row; undefined when there is no journal. */
+async function readEvents(
+  dir: string,
+  name: string,
+  contentHash: string,
+): Promise<JournalEvent[] | undefined> {
+  const text = await readFile(pathInRun(dir, name), 'utf8').catch(() => undefined);
+  if (text === undefined) return undefined;
+  const events: JournalEvent[] = [];
+  for (const line of text.split('\n')) {
+    try {
+      const event = JSON.parse(line) as JournalEvent;
+      if (event.h === contentHash) events.push(event);
+    } catch {
+      // a line cut short by a crash
+    }
+  }
+  return events;
 }

@@ -1,5 +1,9 @@
 import { setTimeout as delay } from 'node:timers/promises';
+import { fileSize, lineAfter } from '../../output/line-after.js';
 import { appendLine, sweepStaleTemps } from '../../output/run-files.js';
+import { encodeRowOutcome } from '../../queue/row-outcome-codec.js';
+import { decodeManifestLine } from '../../report/manifest-line.js';
+import { MANIFEST_LINES_FILE } from '../../report/run-manifests.js';
 import { markLined, recordRowOutcome } from '../../queue/run-outcomes.js';
 import { writeRunManifests } from '../../report/run-manifests.js';
 import { HandBack } from '../row-signals.js';
@@ -28,16 +32,17 @@ export async function recordStep(row: Row, context: RowContext, outcome: Outcome
   const { data } = row;
   const entry = manifestEntry(data, row.progress, row.attempt, outcome, new Date(context.now()));
   const stats = { audioMs: (entry.duration_s ?? 0) * 1000, costUsd: entry.cost ?? 0 };
+  const kept = rowOutcome(entry, outcome);
   const recorded = await recordRowOutcome(
     context.redis,
     context.prefix,
     data.run,
     data.id,
-    rowOutcome(entry, outcome),
+    kept,
     stats,
     context.now(),
   );
-  const line = JSON.stringify(entry);
+  const line = { text: JSON.stringify(entry), outcome: encodeRowOutcome(kept) };
   switch (recorded.result) {
     case 'stale':
       row.logger.warn(
@@ -54,7 +59,7 @@ export async function recordStep(row: Row, context: RowContext, outcome: Outcome
         'Redis does not know this row (restarted empty, flushed, or a job that enqueue did not add)',
       );
       if (outcome.status === 'completed') {
-        await appendLine(row.outDir, 'manifest.jsonl', line);
+        await appendLine(row.outDir, MANIFEST_LINES_FILE, line.text);
         await row.journal.remove(row.data.id);
       }
       return 'done';
@@ -71,20 +76,16 @@ export async function recordStep(row: Row, context: RowContext, outcome: Outcome
       }
       break;
     case 'recorded':
-      // A completed row's journal goes only after its line is written: a row recorded again (a
-      // Redis crash lost the first record) whose journal is gone has its line already.
-      if (outcome.status === 'completed' && !(await row.journal.exists(data.id))) {
-        const { finished } = await markLined(
-          context.redis,
-          context.prefix,
-          data.run,
-          data.id,
-          data.contentHash,
-        );
-        if (finished) await finishRun(row, context);
-        return 'done';
-      }
       break;
+  }
+  // The outcome may have been recorded and its line written before (a worker killed between the
+  // line and marking it, a Redis crash that lost the mark or the record): never a second line.
+  if (await lineWritten(row, outcome.status, line.outcome)) {
+    row.logger.info({ event: 'line_found' }, 'manifest line already written; not appending it again');
+    const finished = await markLinedOrHandBack(row, context);
+    if (row.progress.saved) await row.journal.remove(data.id);
+    if (finished) await finishRun(row, context);
+    return 'done';
   }
   // The manifests are written once every outcome's line is: by whoever appends the last line.
   const finished = await appendLineOrHandBack(row, context, line);
@@ -105,10 +106,18 @@ export async function recordStep(row: Row, context: RowContext, outcome: Outcome
  * (full, read-only): the row keeps its worker slot meanwhile, so a worker whose disk is broken
  * stops taking (and paying for) new rows. A stopping worker hands the row back.
  */
-async function appendLineOrHandBack(row: Row, context: RowContext, line: string): Promise<boolean> {
+async function appendLineOrHandBack(
+  row: Row,
+  context: RowContext,
+  line: { text: string; outcome: string },
+): Promise<boolean> {
+  const { id, contentHash } = row.data;
   for (let failures = 0; ; failures += 1) {
     try {
-      await appendLine(row.outDir, 'manifest.jsonl', line);
+      // Where the line will land, noted first: whoever records this row again finds it there.
+      const at = await fileSize(row.outDir, MANIFEST_LINES_FILE);
+      await row.journal.append(id, { t: 'line', h: contentHash, at, o: line.outcome });
+      await appendLine(row.outDir, MANIFEST_LINES_FILE, line.text);
       break;
     } catch (error) {
       if (failures === 0) {
@@ -122,15 +131,50 @@ async function appendLineOrHandBack(row: Row, context: RowContext, line: string)
       });
     }
   }
-  const { finished } = await markLined(
-    context.redis,
-    context.prefix,
-    row.data.run,
-    row.data.id,
-    row.data.contentHash,
-  );
-  if (row.progress.saved) await row.journal.remove(row.data.id);
+  const finished = await markLinedOrHandBack(row, context);
+  if (row.progress.saved) await row.journal.remove(id);
   return finished;
+}
+
+/**
+ * Notes in Redis that the row's line is written, trying again while Redis is away (restarting,
+ * frozen): the line is on disk, and a row handed back now would be recorded again later. A
+ * stopping worker hands it back: the next one finds the line through the journal.
+ */
+async function markLinedOrHandBack(row: Row, context: RowContext): Promise<boolean> {
+  const { run, id, contentHash } = row.data;
+  for (let failures = 0; ; failures += 1) {
+    try {
+      const { finished } = await markLined(context.redis, context.prefix, run, id, contentHash);
+      return finished;
+    } catch (error) {
+      if (failures === 0) {
+        row.logger.warn(
+          { event: 'mark_lined_failed', err: (error as Error).message },
+          'manifest line written; noting it in Redis failed: trying again',
+        );
+      }
+      await delay(LINE_RETRY_MS, undefined, { signal: row.signal }).catch(() => {
+        throw new HandBack('manifest line written; not yet noted in Redis', 0);
+      });
+    }
+  }
+}
+
+/**
+ * Whether this outcome's line is in manifest.jsonl already. A completed row's journal is removed
+ * only after its line is written and noted, so a completed row without a journal has its line;
+ * otherwise the journal's last `line` mark for this very outcome says where to look.
+ */
+async function lineWritten(row: Row, status: 'completed' | 'failed', outcome: string): Promise<boolean> {
+  const { id, contentHash } = row.data;
+  if (status === 'completed' && !(await row.journal.exists(id))) return true;
+  const mark = await row.journal.lastLine(id, contentHash);
+  if (!mark || mark.o !== outcome) return false;
+  return lineAfter(row.outDir, MANIFEST_LINES_FILE, mark.at, (text) => {
+    const entry = decodeManifestLine(text);
+    return entry?.id === id && entry.content_hash === contentHash && entry.status === status;
+  });
 }
 
 async function finishRun(row: Row, context: RowContext): Promise<void> {
