@@ -36,6 +36,12 @@ export type FleetOptions = {
   readonly size: number;
   /** The worker's TTS_SHUTDOWN_GRACE_MS: a SIGTERM'd worker must exit within it plus 5 s. */
   readonly graceMs: number;
+  /**
+   * A worker is stopped only once it has worked this long since it said it started: on a slow
+   * machine, where a process takes seconds to load, every worker still takes and pays for rows
+   * before it is stopped (else the run stops only workers that are still loading, and stalls).
+   */
+  readonly minUpMs: number;
   /** Each worker's stdout and stderr go to `<logDir>/worker-<n>.log` (for a diagnostic run). */
   readonly logDir?: string | undefined;
   readonly log: (line: string) => void;
@@ -53,18 +59,18 @@ const REPORT_SIGNAL = 'SIGUSR2';
 const hasExited = (worker: SpawnedWorker) =>
   worker.child.exitCode !== null || worker.child.signalCode !== null;
 
-/** Whether the worker has logged that it started (its log level must be info or lower). */
-function watchStarted(worker: SpawnedWorker): () => boolean {
-  let up = false;
+/** When the worker logged that it started (its log level must be info or lower); undefined until then. */
+function watchStarted(worker: SpawnedWorker): () => number | undefined {
+  let upAt: number | undefined;
   let tail = '';
   const onData = (chunk: Buffer) => {
     const text = tail + chunk.toString('utf8');
-    up = text.includes('"event":"worker_started"');
+    if (text.includes('"event":"worker_started"')) upAt = Date.now();
     tail = text.slice(-64);
-    if (up) worker.child.stdout?.off('data', onData);
+    if (upAt !== undefined) worker.child.stdout?.off('data', onData);
   };
   worker.child.stdout?.on('data', onData);
-  return () => up;
+  return () => upAt;
 }
 
 async function exitWithin(exited: Promise<void>, ms: number): Promise<'exited' | 'late'> {
@@ -77,7 +83,7 @@ async function exitWithin(exited: Promise<void>, ms: number): Promise<'exited' |
 
 /** `size` worker processes (`npm run worker`), replaced one at a time as the chaos run stops them. */
 export function startFleet(options: FleetOptions): Fleet {
-  const workers: { worker: SpawnedWorker; n: number; up: () => boolean }[] = [];
+  const workers: { worker: SpawnedWorker; n: number; upAt: () => number | undefined }[] = [];
   const everyWorker: SpawnedWorker[] = [];
   const stopping: Promise<void>[] = [];
   const logs: WriteStream[] = [];
@@ -105,7 +111,7 @@ export function startFleet(options: FleetOptions): Fleet {
       worker.child.stdout?.pipe(file, { end: false });
       worker.child.stderr?.pipe(file, { end: false });
     }
-    workers.push({ worker, n: started, up: watchStarted(worker) });
+    workers.push({ worker, n: started, upAt: watchStarted(worker) });
   }
 
   /** SIGTERM, then watch the exit: it must come within the bound, with status 0. */
@@ -143,7 +149,8 @@ export function startFleet(options: FleetOptions): Fleet {
   for (let i = 0; i < options.size; i += 1) spawnOne();
   return {
     async replaceOldest(signal) {
-      if (workers[0]?.up() !== true) return false;
+      const upAt = workers[0]?.upAt();
+      if (upAt === undefined || Date.now() - upAt < options.minUpMs) return false;
       const oldest = workers.shift();
       if (oldest) {
         if (signal === 'SIGKILL') {

@@ -60,7 +60,14 @@ export async function runChaos(options: ChaosOptions, print: (line: string) => v
     const script = await writeChaosScript(dir, rows);
     await enqueueScript(script, RUN, env, dir);
     log(`enqueued ${rows.length} rows; starting ${options.workers} workers`);
-    fleet = startFleet({ env, size: options.workers, graceMs: GRACE_MS, logDir: options.logDir, log });
+    fleet = startFleet({
+      env,
+      size: options.workers,
+      graceMs: GRACE_MS,
+      minUpMs: options.killEveryMs,
+      logDir: options.logDir,
+      log,
+    });
     const faults = makeRedisFaults({
       redis,
       options,
