@@ -35,7 +35,8 @@ export function defineCommand<
 ): Command {
   return async (argv, context) => {
     const eaten = npmEatenFlags(config.options ?? {}, context.env);
-    if (eaten !== undefined && eaten.refused.length > 0) throw npmEatenFlagsError(eaten);
+    if (eaten !== undefined && eaten.refused.length > 0)
+      throw npmEatenFlagsError(eaten, config.allowPositionals === true);
     let parsed;
     try {
       parsed = parseArgs({
@@ -52,7 +53,7 @@ export function defineCommand<
       return 0;
     }
     if (eaten !== undefined) {
-      context.stderr.write(npmEatenFlagsNote(eaten));
+      context.stderr.write(npmEatenFlagsNote(eaten, config.allowPositionals === true));
       // The flags typed after `--` win over those npm kept.
       parsed = { ...parsed, values: { ...eaten.honoured, ...parsed.values } };
     }

@@ -49,20 +49,24 @@ export function npmEatenFlags(
 const flagList = (names: readonly string[]) => names.map((name) => `\`--${name}\``).join(', ');
 
 /** The refusal of flags npm kept with their values lost: exit 2, nothing done. */
-export function npmEatenFlagsError(eaten: NpmEatenFlags): UsageError {
-  const flags = eaten.refused.map((name) => `--${name} <value>`).join(' ');
+export function npmEatenFlagsError(eaten: NpmEatenFlags, takesArguments: boolean): UsageError {
+  const flags = [
+    ...(takesArguments ? ['<arguments>'] : []),
+    ...eaten.refused.map((name) => `--${name} <value>`),
+  ].join(' ');
   return new UsageError(
     `npm kept ${flagList(eaten.refused)} for itself and passed the value on as a stray argument ` +
       `(npm takes every flag written before \`--\`); nothing was done. Put \`--\` before the flags: ` +
-      `npm run ${eaten.script} -- <arguments> ${flags}`,
+      `npm run ${eaten.script} -- ${flags}`,
   );
 }
 
 /** The note printed when flags npm kept are honoured. */
-export function npmEatenFlagsNote(eaten: NpmEatenFlags): string {
+export function npmEatenFlagsNote(eaten: NpmEatenFlags, takesArguments: boolean): string {
   const names = Object.keys(eaten.honoured);
+  const typed = takesArguments ? '<arguments> <flags>' : '<flags>';
   return (
     `note: npm kept ${flagList(names)} for itself (it takes every flag written before \`--\`); ` +
-    `honoured as the command's own. Write \`npm run ${eaten.script} -- <arguments> <flags>\` to pass flags on.\n`
+    `honoured as the command's own. Write \`npm run ${eaten.script} -- ${typed}\` to pass flags on.\n`
   );
 }
