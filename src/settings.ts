@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parseEnv } from 'node:util';
 import { ConfigError } from './errors.js';
+import { CHUNK_CAP_CHARS, DEFAULT_CHUNK_CHARS, MIN_CHUNK_CHARS } from './book/chunk-limits.js';
 import { isModelSlug, MODELS, type ModelSlug } from './segmind/models.js';
 import { MINUTE, SECOND } from './time.js';
 
@@ -62,6 +63,8 @@ export type Settings = {
   /** Basic auth of the dashboard, on when both are set (`TTS_DASHBOARD_USER`, `TTS_DASHBOARD_PASSWORD`). */
   readonly dashboardUser: string | undefined;
   readonly dashboardPassword: string | undefined;
+  /** Target size of a book's chunks, in speech-weighted characters, at most 2,000 (`TTS_CHUNK_CHARS`). */
+  readonly chunkChars: number;
 };
 
 export const DEFAULT_SETTINGS = {
@@ -86,6 +89,7 @@ export const DEFAULT_SETTINGS = {
   demoRedisProbe: '127.0.0.1:6379',
   dashboardHost: '127.0.0.1',
   dashboardPort: 3000,
+  chunkChars: DEFAULT_CHUNK_CHARS,
 } as const satisfies Partial<Settings>;
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -152,6 +156,17 @@ function parsePrices(env: Env): Record<ModelSlug, number> {
   return prices;
 }
 
+function chunkChars(env: Env): number {
+  const value = integer(env, 'TTS_CHUNK_CHARS', DEFAULT_SETTINGS.chunkChars, MIN_CHUNK_CHARS);
+  if (value > CHUNK_CAP_CHARS) {
+    throw new ConfigError(
+      'TTS_CHUNK_CHARS',
+      `Expected \`TTS_CHUNK_CHARS\` to be at most ${CHUNK_CAP_CHARS} (longer inputs make Gemini TTS truncate or drift), got \`${value}\``,
+    );
+  }
+  return value;
+}
+
 /** Parses the settings once, naming the variable and the bad value on any error. */
 export function loadSettings(env: Env = process.env): Settings {
   const pollSchedule = text(env, 'TTS_POLL_SCHEDULE') ?? DEFAULT_SETTINGS.pollSchedule;
@@ -212,5 +227,6 @@ export function loadSettings(env: Env = process.env): Settings {
     dashboardPort: integer(env, 'TTS_DASHBOARD_PORT', DEFAULT_SETTINGS.dashboardPort, 0),
     dashboardUser: text(env, 'TTS_DASHBOARD_USER'),
     dashboardPassword: text(env, 'TTS_DASHBOARD_PASSWORD'),
+    chunkChars: chunkChars(env),
   };
 }
