@@ -127,6 +127,8 @@ export async function verifyChaosRun(evidence: ChaosEvidence): Promise<ChaosFind
     const id = /^\.(.+)\.submits\.jsonl$/.exec(file)?.[1];
     return id !== undefined && completedIds.has(id);
   }).length;
+  // A completed row's journal is done with: one left is a worker path that forgot it.
+  if (journalsLeft > 0) problems.push(`${journalsLeft} completed rows left their submit journals`);
 
   return {
     completed,

@@ -115,6 +115,8 @@ async function loadRow(
   if (same?.status === 'completed' && !stored?.saved) {
     // Recorded, and its manifest line written (a job added again for a finished row): nothing to pay for.
     logger.info({ event: 'already_recorded' }, 'row already has its outcome; not submitting');
+    // Its last worker may have been stopped between noting the line and removing the journal.
+    if (isSafeName(data.id)) await journal.remove(data.id);
     return 'done';
   }
   return row;

@@ -1,0 +1,41 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import { writeRunManifests } from '../../report/run-manifests.js';
+import type { Row, RowContext } from './row-context.js';
+
+/** Tries at writing the final manifests while another worker's line is still coming, and the wait between. */
+const FINISH_ROUNDS = 10;
+const FINISH_RETRY_MS = 300;
+
+export async function finishRun(row: Row, context: RowContext): Promise<void> {
+  try {
+    for (let round = 1; ; round += 1) {
+      const written = await writeRunManifests({
+        redis: context.redis,
+        prefix: context.prefix,
+        run: row.data.run,
+        outDir: row.outDir,
+      });
+      // Another worker recorded a row before this one and is appending its line right now: the
+      // manifests are written again once it is there (by this loop, or by that worker).
+      if (written.unlined.length > 0 && round < FINISH_ROUNDS) {
+        await delay(FINISH_RETRY_MS, undefined, { signal: row.signal });
+        continue;
+      }
+      row.logger.info(
+        { event: 'run_finished', outDir: row.outDir, completed: written.completed, failed: written.failed },
+        'run finished; manifest written',
+      );
+      return;
+    }
+  } catch (error) {
+    if (row.signal.aborted) {
+      // Stopped while waiting for another worker's line: that worker writes them when it notes it.
+      row.logger.info({ event: 'final_manifest_left' }, 'stopping: final manifests left to the last line');
+      return;
+    }
+    row.logger.error(
+      { event: 'final_manifest_failed', err: (error as Error).message },
+      'run finished but its final manifests could not be written: run `npm run report` once the cause is fixed',
+    );
+  }
+}
