@@ -57,6 +57,8 @@ async function queued(n: Night): Promise<number> {
     prefix: n.env['TTS_QUEUE_PREFIX'] ?? '',
   });
   try {
+    // A finished row's job leaves the active list just after its manifest line is written.
+    await until(async () => (await queue.getActiveCount()) === 0, 'finished jobs to leave');
     const counts = await queue.getJobCounts('wait', 'active', 'delayed', 'prioritized', 'failed');
     return Object.values(counts).reduce((sum, count) => sum + count, 0);
   } finally {
