@@ -9,6 +9,7 @@ Usage: tts-batch <command> [options]   (every command has --help)
 
 Commands:
   enqueue <file>   validate a CSV/JSONL script and add one job per row
+  import <book>    turn an EPUB, Markdown or text book into a script
   worker           process rows until stopped
   status           per-run progress
   retry            send a run's failed rows back to the queue
@@ -25,6 +26,7 @@ Settings are read from the environment and from .env (see README).
 const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   simulator: async () => (await import('./simulator-command.js')).runSimulatorCommand,
   enqueue: async () => (await import('./enqueue-command.js')).runEnqueueCommand,
+  import: async () => (await import('./import-command.js')).runImportCommand,
   worker: async () => (await import('./worker-command.js')).runWorkerCommand,
   pause: async () => (await import('./pause-command.js')).runPauseCommand,
   resume: async () => (await import('./pause-command.js')).runResumeCommand,
