@@ -7,6 +7,7 @@ import { startSimulator } from '../src/simulator/server.js';
 import { startPrivateRedis } from '../test/helpers/redis.js';
 import { log, round, waitUntil, type Figures, type ScenarioResult, type TableRow } from './common.js';
 import { footprintByKind, memoryStats, usedMemoryBytes, type KindFootprint } from './redis-footprint.js';
+import { retryWhileBusy } from './redis-stall.js';
 import { writeCsvScript } from './script-file.js';
 import { startTreeWorker, workerEnv } from './tree-workers.js';
 import { AFTER, ensureBaseTree, treeCli, type Tree } from './trees.js';
@@ -125,7 +126,7 @@ export async function measureRedisMemory(
       let shownAt = performance.now();
       await waitUntil(
         async () => {
-          const done = await redis.hlen(outcomes);
+          const done = await retryWhileBusy(() => redis.hlen(outcomes));
           if (performance.now() - shownAt > 60_000) {
             log(`redis-memory: ${tree.label}: ${done} of ${rows} rows finished`);
             shownAt = performance.now();

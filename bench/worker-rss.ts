@@ -7,6 +7,7 @@ import { runKeys } from '../src/queue/keys.js';
 import { startSimulator } from '../src/simulator/server.js';
 import { startPrivateRedis } from '../test/helpers/redis.js';
 import { log, round, type Figures, type ScenarioResult, type TableRow } from './common.js';
+import { retryWhileBusy } from './redis-stall.js';
 import { afterFinisher, beforeFinisher, finishQueuedJobs, loadBeforeRecorder } from './finished-run.js';
 import { writeCsvScript } from './script-file.js';
 import { startTreeWorker, workerEnv } from './tree-workers.js';
@@ -16,10 +17,10 @@ import { AFTER, ensureBaseTree, treeCli, type Tree } from './trees.js';
 export const RSS_RUN_ROWS = 100_000;
 /**
  * Rows the worker process makes itself (the last ones of the run; the others are finished
- * beforehand through the tree's own functions): ~20 rows/s on this machine, so 100,000 would take
- * ~80 minutes per tree. `BENCH_RSS_WORKER_ROWS=100000` makes the worker do the whole run.
+ * beforehand through the tree's own functions): ~12-20 rows/s on this machine when it is shared, so
+ * 100,000 would take over an hour per tree. `BENCH_RSS_WORKER_ROWS=100000` makes the worker do the whole run.
  */
-export const RSS_WORKER_ROWS = Number(process.env['BENCH_RSS_WORKER_ROWS'] ?? 15_000);
+export const RSS_WORKER_ROWS = Number(process.env['BENCH_RSS_WORKER_ROWS'] ?? 10_000);
 const QUICK_RUN_ROWS = 20_000;
 const QUICK_WORKER_ROWS = 5_000;
 /** A tree's run stops here even if the worker has not made its rows (the curve then ends early). */
@@ -175,7 +176,7 @@ export async function measureWorkerRss(tree: Tree, runRows: number, workerRows: 
       for (;;) {
         const atS = (performance.now() - startedAt) / 1000;
         const [done, rssMb, probe, cpuS] = await Promise.all([
-          redis.hlen(outcomes),
+          retryWhileBusy(() => redis.hlen(outcomes)),
           procStatusMb(worker.pid, 'VmRSS'),
           lastProbeLine(probeFile),
           cpuSeconds(worker.pid),
