@@ -10,7 +10,7 @@ export type FleetFigures = {
   readonly sigterms: number;
   /** The longest time a SIGTERM'd worker took to exit (ms). */
   readonly slowestGracefulExitMs: number;
-  /** Workers that outlived the promised bound after a SIGTERM, or exited with an error status. */
+  /** Workers still running a minute after a SIGTERM, or that exited with an error status. */
   readonly problems: readonly string[];
 };
 
@@ -136,8 +136,10 @@ export function startFleet(options: FleetOptions): Fleet {
     }
     const tookMs = Date.now() - sentAt;
     slowestGracefulExitMs = Math.max(slowestGracefulExitMs, tookMs);
+    // Slower than promised is a figure (the slowest exit is in the report), not a loss: how long a
+    // process takes depends on the machine's load. Never exiting (above) is a loss.
     if (tookMs > boundMs)
-      problems.push(`worker ${n} exited ${tookMs} ms after SIGTERM (promised: ${boundMs} ms)`);
+      options.log(`worker ${n} exited ${tookMs} ms after SIGTERM (promised: ${boundMs} ms)`);
     const { exitCode, signalCode } = worker.child;
     // Killed by the SIGTERM itself: it came before the process installed its handlers (still
     // loading), so it had taken no row. Killed by the report signal: it was late (reported above)

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import pLimit from 'p-limit';
 import type { ManifestEntry } from '../output/manifest-entry.js';
+import { makeSubmitJournal } from '../output/submit-journal.js';
 import { outcomeOfEntry } from '../queue/outcome-of-entry.js';
 import { recordRowOutcome } from '../queue/run-outcomes.js';
 import { audioFileMatches } from '../report/audio-on-disk.js';
@@ -65,6 +66,7 @@ export async function adoptAudioOnDisk(
   });
   if (candidates.length === 0) return { adopted: 0, finished: false };
   const limit = pLimit(HASHES_IN_FLIGHT);
+  const journal = makeSubmitJournal(state.outDir);
   const handle = await open(path, 'r');
   let adopted = 0;
   let finished = false;
@@ -90,6 +92,9 @@ export async function adoptAudioOnDisk(
             );
             if (recorded.result !== 'recorded' && recorded.result !== 'duplicate') return;
             needsJob[seq] = 0;
+            // A worker stopped between the line and removing the row's journal left it: no job
+            // will take the row again, so it goes here (its submits are in the line).
+            await journal.remove(entry.id).catch(() => undefined);
             return recorded.finished;
           }),
         ),
