@@ -57,6 +57,11 @@ describe('Markdown books', () => {
     assert.deepEqual(book.warnings, []);
   });
 
+  it('keep underscores inside words, remove them around emphasis', () => {
+    const book = readMarkdownBook('# A\n\nCall snake_case_name with _care_ and __force__.\n', 'x');
+    assert.deepEqual(book.chapters[0]?.paragraphs, ['Call snake_case_name with care and force.']);
+  });
+
   it('start chapters at both # and ## when there are several #', () => {
     const book = readMarkdownBook(
       '# One\n\nText one.\n\n## One and a half\n\nText.\n\n# Two\n\nText two.\n',

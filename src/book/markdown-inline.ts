@@ -14,7 +14,8 @@ export function markdownInlineText(line: string): string {
       .replace(/<(?:https?|mailto):[^>]*>/g, '')
       .replace(/<\/?[A-Za-z][^>]*>/g, '')
       .replace(/`+([^`]*)`+/g, '$1')
-      .replace(/(\*{1,3}|_{1,3})(\S(?:.*?\S)?)\1/g, '$2')
+      .replace(/(\*{1,3})(\S(?:.*?\S)?)\1/g, '$2')
+      .replace(/(^|[^\p{L}\p{N}_])(_{1,3})(\S(?:.*?\S)?)\2(?![\p{L}\p{N}_])/gu, '$1$3')
       .replace(/~~(.*?)~~/g, '$1')
       .replace(/\\([\\`*_{}[\]()#+\-.!|>~])/g, '$1'),
   );

@@ -20,15 +20,18 @@ export function cutAfter(text: string, boundary: RegExp): string[] {
 }
 
 function cutByCodePoints(text: string, capChars: number): string[] {
-  const points = Array.from(text);
   const pieces: string[] = [];
   let piece = '';
-  for (const point of points) {
-    if (piece !== '' && speechWeight(piece + point) > capChars) {
+  let weight = 0;
+  for (const point of text) {
+    const pointWeight = speechWeight(point);
+    if (piece !== '' && weight + pointWeight > capChars) {
       pieces.push(piece);
       piece = '';
+      weight = 0;
     }
     piece += point;
+    weight += pointWeight;
   }
   if (piece !== '') pieces.push(piece);
   return pieces;
