@@ -17,9 +17,13 @@ import { logEveryCommand, slowestScriptUs, watchStalls } from './redis-stall.js'
 import { writeCsvScript } from './script-file.js';
 import { AFTER, ensureBaseTree, treeCli, type Tree } from './trees.js';
 
-/** Run sizes measured; `--quick` measures QUICK_COMPLETION_ROWS only. */
-export const COMPLETION_ROWS = [200_000, 1_000_000] as const;
+/** Run sizes measured; `--quick` measures QUICK_COMPLETION_ROWS only; `BENCH_COMPLETION_ROWS=1000000` picks sizes. */
+export const COMPLETION_ROWS: readonly number[] = process.env['BENCH_COMPLETION_ROWS']
+  ? process.env['BENCH_COMPLETION_ROWS'].split(',').map(Number)
+  : [200_000, 1_000_000];
 const QUICK_COMPLETION_ROWS = [20_000] as const;
+/** `BENCH_TREES=after` measures one tree only (to finish a run that was cut short; no ratio then). */
+const TREES = (process.env['BENCH_TREES'] ?? 'before,after').split(',');
 /** The last row's record is timed this many times (its outcome deleted in between). */
 const RECORD_ROUNDS = 3;
 /** `tts-batch report` is timed this many times (once when it fails), twice past 200,000 rows. */
@@ -258,7 +262,7 @@ export async function benchCompletion(quick: boolean): Promise<ScenarioResult> {
       const script = join(scriptDir, 'script.csv');
       await writeCsvScript(script, rows);
       const measured: Measured[] = [];
-      for (const tree of [before, AFTER]) {
+      for (const tree of [before, AFTER].filter((t) => TREES.includes(t.label))) {
         const m = await measureTree(tree, script, rows);
         const treeFigures = figuresOf(m);
         Object.assign(figures, treeFigures);
