@@ -50,6 +50,31 @@ describe('EPUB reader', () => {
     assert.deepEqual(book.warnings, []);
   });
 
+  it('keeps a part whose page holds only its title, as a chapter of its title alone', () => {
+    const epub = buildEpub({
+      files: [
+        { href: 'part1.xhtml', body: '<h1>Part One</h1>' },
+        { href: 'ch1.xhtml', body: '<h2>The Start</h2><p>Begin.</p>' },
+      ],
+      nav: [
+        ['part1.xhtml', 'Part One'],
+        ['ch1.xhtml', 'The Start'],
+      ],
+    });
+    const book = readEpubBook(epub, 'parts.epub', 'parts');
+    assert.deepEqual(
+      book.chapters.map((chapter) => [chapter.title, chapter.paragraphs]),
+      [
+        ['Part One', []],
+        ['The Start', ['Begin.']],
+      ],
+    );
+    const ids = bookScriptRows(book, { targetChars: 1500 }).map((row) => row.id);
+    assert.deepEqual(ids.slice(0, 2), ['c01-title', 'c02-title']);
+    assert.match(ids[2] ?? '', /^c02-[0-9a-f]{8}$/);
+    assert.equal(ids.length, 3);
+  });
+
   it('reads an EPUB2 with only an NCX', () => {
     const epub = buildEpub({
       files: [

@@ -3,8 +3,8 @@ import { normaliseParagraph } from './normalise-text.js';
 
 /**
  * Collects chapters as a reader walks a text: paragraphs before the first heading form an
- * untitled opening chapter (titled `fallbackTitle`, not spoken); a chapter without paragraphs is
- * dropped with a warning.
+ * untitled opening chapter (titled `fallbackTitle`, not spoken); a heading without paragraphs
+ * stays a chapter of its title alone.
  */
 export function makeChapterBuilder(fallbackTitle: string) {
   const chapters: BookChapter[] = [];
@@ -13,8 +13,9 @@ export function makeChapterBuilder(fallbackTitle: string) {
   let headings = 0;
   const close = () => {
     if (current === undefined) return;
-    if (current.paragraphs.length > 0) chapters.push(current);
-    else if (current.titleSpoken) warnings.push(`chapter "${current.title}" has no text: left out`);
+    // A heading with nothing under it (a part's title page: "Part One") is still spoken.
+    if (current.paragraphs.length > 0 || (current.titleSpoken && current.title !== ''))
+      chapters.push(current);
     current = undefined;
   };
   return {
