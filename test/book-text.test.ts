@@ -92,6 +92,9 @@ and the clocks were striking thirteen.
 
 He walked home.
 
+Part two of the plan was simple: he would
+wait until dark.
+
 Chapter 2. The Walk
 
 The road was long.
@@ -112,7 +115,11 @@ describe('plain-text books', () => {
         [
           'CHAPTER ONE',
           true,
-          ['It was a bright cold day in April, and the clocks were striking thirteen.', 'He walked home.'],
+          [
+            'It was a bright cold day in April, and the clocks were striking thirteen.',
+            'He walked home.',
+            'Part two of the plan was simple: he would wait until dark.',
+          ],
         ],
         ['Chapter 2. The Walk', true, ['The road was long.']],
         ['PART II: The Return', true, ['Home at last.']],

@@ -6,11 +6,13 @@ const NUMBER_WORDS =
 
 /**
  * Lines that start a chapter when no `--chapter-pattern` is given: `Chapter 1`, `CHAPTER ONE`,
- * `Chapter XII. The Storm`, `Part II`, `Book 3`, and a bare Prologue, Epilogue, Preface,
- * Introduction or Afterword. Matched case-insensitively against each trimmed line.
+ * `Chapter XII. The Storm`, `Chapter 3: Home`, `Part II`, `Book 3`, and a bare Prologue,
+ * Epilogue, Preface, Introduction or Afterword. Matched case-insensitively against each trimmed
+ * line. A title after the number needs punctuation before it, so that a line of prose ("Part two
+ * of the plan was simple") is not taken for a heading.
  */
 export const DEFAULT_CHAPTER_PATTERN = new RegExp(
-  `^(?:(?:chapter|part|book)\\s+(?:\\d+|[ivxlcdm]+|${NUMBER_WORDS})\\b.{0,80}|(?:prologue|epilogue|preface|introduction|afterword)[.:]?)$`,
+  `^(?:(?:chapter|part|book)\\s+(?:\\d+|[ivxlcdm]+|${NUMBER_WORDS})(?:\\.|\\s*[.:—–-]\\s*.{1,80})?|(?:prologue|epilogue|preface|introduction|afterword)[.:]?)$`,
   'iu',
 );
 
