@@ -147,6 +147,13 @@ describe('EPUB reader', () => {
       name: 'UsageError',
       message: /locked\.epub: refused: the book is DRM-protected .*aes128-cbc.*DRM-free copy/,
     });
+    for (const marker of ['META-INF/rights.xml', 'META-INF/sinf.xml']) {
+      const rights = buildEpub({ files, nav, extra: { [marker]: '<rights/>' } });
+      assert.throws(() => readEpubBook(rights, 'rights.epub', 'rights'), {
+        name: 'UsageError',
+        message: new RegExp(`rights\\.epub: refused: the book is DRM-protected \\(${marker}\\)`),
+      });
+    }
     const fonts = buildEpub({
       files,
       nav,

@@ -10,13 +10,13 @@ export const FONT_OBFUSCATION_ALGORITHMS: ReadonlySet<string> = new Set([
 
 /**
  * Refuses a DRM-protected EPUB: `META-INF/encryption.xml` naming any algorithm other than font
- * obfuscation, or the rights file of Adobe ADEPT and similar schemes.
+ * obfuscation, or the rights files of Adobe ADEPT (`rights.xml`) and Apple FairPlay (`sinf.xml`).
  */
 export function refuseDrm(zip: ZipArchive, file: string): void {
-  if (zip.has('META-INF/rights.xml')) {
-    throw new UsageError(
-      `${file}: refused: the book is DRM-protected (META-INF/rights.xml); import a DRM-free copy`,
-    );
+  for (const marker of ['META-INF/rights.xml', 'META-INF/sinf.xml']) {
+    if (zip.has(marker)) {
+      throw new UsageError(`${file}: refused: the book is DRM-protected (${marker}); import a DRM-free copy`);
+    }
   }
   const encryption = zip.readText('META-INF/encryption.xml');
   if (encryption === undefined) return;
