@@ -322,7 +322,9 @@ export async function benchWorkerRss(quick: boolean): Promise<ScenarioResult> {
   const before = await ensureBaseTree();
   const figures: Figures = {};
   const table: TableRow[] = [];
-  for (const tree of [before, AFTER]) {
+  // `BENCH_TREES=after` measures one tree only (to finish a run that was cut short).
+  const trees = (process.env['BENCH_TREES'] ?? 'before,after').split(',');
+  for (const tree of [before, AFTER].filter((t) => trees.includes(t.label))) {
     log(
       `worker-rss: ${tree.label}: a ${runRows}-row run, one worker makes its last ${workerRows} rows, ${CONCURRENCY} in flight`,
     );
