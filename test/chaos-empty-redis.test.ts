@@ -12,7 +12,7 @@ import { formatChaosReport, runChaos } from '../chaos/scenario.js';
  */
 test('chaos: Redis restarted empty mid-run, the script enqueued again: audio adopted, nothing billed unrecorded', async () => {
   const report = await runChaos(
-    { ...DEFAULT_CHAOS_OPTIONS, rows: 150, seed: 5, redisCrash: 'empty', timeoutMs: 4 * 60_000 },
+    { ...DEFAULT_CHAOS_OPTIONS, rows: 150, seed: 5, redisCrash: 'empty', timeoutMs: 15 * 60_000 },
     (line) => console.log(line),
   );
   const table = formatChaosReport(report);

@@ -15,7 +15,7 @@ import { formatChaosReport, runChaos } from '../chaos/scenario.js';
  */
 test('chaos: worker SIGKILLs and SIGTERMs, a Redis crash and a Redis freeze lose nothing; every extra billing explained', async () => {
   const report = await runChaos(
-    { ...DEFAULT_CHAOS_OPTIONS, rows: 400, seed: 3, timeoutMs: 5 * 60_000 },
+    { ...DEFAULT_CHAOS_OPTIONS, rows: 400, seed: 3, timeoutMs: 15 * 60_000 },
     (line) => console.log(line),
   );
   const table = formatChaosReport(report);

@@ -142,3 +142,17 @@ export async function appendLine(runDir: string, fileName: string, line: string)
   await makeDir(resolve(runDir));
   await appendFile(pathInRun(runDir, fileName), `${line}\n`, { flag: APPEND_FLAGS });
 }
+
+/**
+ * Appends one line to `runDir/fileName` only if the file exists (false when it does not): for a
+ * record that must not be started again by a late writer once its owner removed it.
+ */
+export async function appendToExisting(runDir: string, fileName: string, line: string): Promise<boolean> {
+  try {
+    await appendFile(pathInRun(runDir, fileName), `${line}\n`, { flag: APPEND_FLAGS & ~constants.O_CREAT });
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw error;
+  }
+}

@@ -1,5 +1,5 @@
 import { access, readFile, rm } from 'node:fs/promises';
-import { appendLine, pathInRun } from './run-files.js';
+import { appendLine, appendToExisting, pathInRun } from './run-files.js';
 
 /** The hidden file of the run directory that journals one row's submits while it is in flight. */
 export function submitJournalFile(id: string): string {
@@ -56,7 +56,12 @@ export function makeSubmitJournal(runDir: string): SubmitJournal {
   const dir = runDir;
   const file = submitJournalFile;
   return {
-    append: (id, event) => appendLine(dir, file(id), JSON.stringify(event)),
+    // Only a submit starts a journal: an answer, a cancel or a line mark that comes after the
+    // row's journal was removed (the row completed, by this worker or another) starts none.
+    append: async (id, event) => {
+      if (event.t === 'send') await appendLine(dir, file(id), JSON.stringify(event));
+      else await appendToExisting(dir, file(id), JSON.stringify(event));
+    },
     async read(id, contentHash) {
       const events = await readEvents(dir, file(id), contentHash);
       if (events === undefined) return undefined;
