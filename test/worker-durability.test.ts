@@ -99,7 +99,9 @@ test('two worker processes, one killed with SIGKILL mid-run and restarted: nothi
   let entries: Record<string, unknown>[] | undefined;
   await until(() => (entries = finishedManifest(outDir, texts.length)) !== undefined, 'the run to finish');
   const extra = checkRun(sim, entries ?? [], texts);
-  assert.ok(extra <= 1, `at most one ambiguous (crash during a submit) resubmission, got ${extra}`);
+  // A SIGKILL orphans at most the POSTs its worker had in flight (TTS_CONCURRENCY 4): each stays
+  // counted (checkRun) and is paid again; how many were in flight depends on the machine's load.
+  assert.ok(extra <= 4, `at most one resubmission per POST the victim had in flight, got ${extra}`);
   for (const worker of workers.slice(1)) await worker.kill('SIGTERM');
   assert.equal(sim.ledger().counts.download_with_key, 0);
 
