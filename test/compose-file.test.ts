@@ -137,6 +137,7 @@ test('redis keeps an append-only file on a volume and never evicts', async () =>
   assert.match(command, /--appendonly yes/);
   assert.match(command, /--appendfsync everysec/);
   assert.match(command, /--maxmemory-policy noeviction/);
+  assert.match(command, /--hash-max-listpack-value 1024/);
   assert.ok(redis.volumes?.some((volume) => volume.endsWith(':/data')));
   assert.equal(redis.restart, 'unless-stopped');
 });
