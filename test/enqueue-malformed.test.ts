@@ -317,10 +317,10 @@ test('every problem of a script is listed, capped at 100 with a count of the res
 test('wrong extension, missing file, bad flags and bad run names: exit 2, nothing in Redis', async () => {
   const sandbox = await makeSandbox(redis.url, uniquePrefix('bad'));
   try {
-    await sandbox.write('script.txt', 'id,text\n1,hi\n');
+    await sandbox.write('script.xml', 'id,text\n1,hi\n');
     await sandbox.write('ok.csv', 'id,text\n1,hi\n');
     const cases: [string[], RegExp][] = [
-      [['script.txt'], /script\.txt: unknown script format `\.txt`/],
+      [['script.xml'], /script\.xml: unknown script format `\.xml`/],
       [['missing.csv'], /missing\.csv: cannot read the script \(no such file\)/],
       [[], /Expected one script file, got 0/],
       [['ok.csv', 'other.csv'], /Expected one script file, got 2/],

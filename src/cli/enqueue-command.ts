@@ -108,7 +108,12 @@ export const runEnqueueCommand = defineCommand(HELP, ARGS, async ({ values, posi
       }
     }
 
-    const validation = { defaults, maxChars: settings.maxChars, metadataColumns };
+    const validation = {
+      defaults,
+      maxChars: settings.maxChars,
+      metadataColumns,
+      chunkChars: settings.chunkChars,
+    };
     spool = dryRun ? undefined : await openRowSpool();
     progress.start('reading', sizeBytes, 'rows');
     const scan = await scanScript(

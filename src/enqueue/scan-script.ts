@@ -103,7 +103,8 @@ export async function scanScript(
   };
 
   try {
-    for await (const batch of readScript(file, (bytes) => (bytesRead = bytes))) {
+    const read = readScript(file, (bytes) => (bytesRead = bytes), { chunkChars: context.chunkChars });
+    for await (const batch of read) {
       for (const record of batch) take(record);
       await spool?.drained();
       onProgress(index.count(), bytesRead);

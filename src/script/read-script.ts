@@ -2,9 +2,11 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { UsageError } from '../errors.js';
+import { DEFAULT_CHUNK_CHARS } from '../book/chunk-limits.js';
 import { decodeUtf8 } from './decode-utf8.js';
 import { fatal } from './problems.js';
 import { readCsvRecords } from './read-csv.js';
+import { readBookRecords } from './read-book-records.js';
 import { readJsonlRecords } from './read-jsonl.js';
 import { SCRIPT_FORMATS, type RawRecord, type ScriptFormat } from './script-row.js';
 
@@ -16,7 +18,7 @@ export function scriptFormat(file: string): ScriptFormat {
   const format = Object.entries(SCRIPT_FORMATS).find(([known]) => known === extension)?.[1];
   if (format === undefined) {
     throw new UsageError(
-      `${file}: unknown script format \`${extension || '(no extension)'}\`; expected .csv, .jsonl or .ndjson`,
+      `${file}: unknown script format \`${extension || '(no extension)'}\`; expected .csv, .jsonl or .ndjson, or a book (.epub, .md, .txt)`,
     );
   }
   return format;
@@ -55,8 +57,13 @@ export type ReadProgress = (bytesRead: number) => void;
 export async function* readScript(
   file: string,
   onBytes: ReadProgress = () => {},
+  options: { readonly chunkChars?: number | undefined } = {},
 ): AsyncGenerator<readonly RawRecord[]> {
   const format = scriptFormat(file);
+  if (format === 'book') {
+    yield* readBookRecords(file, options.chunkChars ?? DEFAULT_CHUNK_CHARS, onBytes);
+    return;
+  }
   const stream = createReadStream(file, { highWaterMark: READ_CHUNK_BYTES });
   async function* bytes(): AsyncGenerator<Uint8Array> {
     let total = 0;

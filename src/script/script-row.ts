@@ -2,7 +2,16 @@ import type { RowRequest } from '../queue/row-job.js';
 import type { Problem } from './problems.js';
 
 /** The script formats, by file extension. */
-export const SCRIPT_FORMATS = { '.csv': 'csv', '.jsonl': 'jsonl', '.ndjson': 'jsonl' } as const;
+/** Books are read whole and chunked as `tts-batch import` does (src/book/), one record per chunk. */
+export const SCRIPT_FORMATS = {
+  '.csv': 'csv',
+  '.jsonl': 'jsonl',
+  '.ndjson': 'jsonl',
+  '.epub': 'book',
+  '.md': 'book',
+  '.markdown': 'book',
+  '.txt': 'book',
+} as const;
 export type ScriptFormat = (typeof SCRIPT_FORMATS)[keyof typeof SCRIPT_FORMATS];
 
 /** The fields with a meaning; every other column is metadata. */

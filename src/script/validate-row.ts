@@ -15,6 +15,8 @@ export type ValidationContext = {
    * near miss of a field (`voice1`), which is otherwise refused as a likely typo.
    */
   readonly metadataColumns?: ReadonlySet<string>;
+  /** How a book given as the script is chunked (TTS_CHUNK_CHARS; default: the import default). */
+  readonly chunkChars?: number;
 };
 
 /** A voice accepted without being documented for the row's model (3.1 documents 6 of 30). */
