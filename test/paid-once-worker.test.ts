@@ -6,20 +6,16 @@ import { startApiProxy, type ApiProxy } from './helpers/api-proxy.js';
 import { assertBilledAtMostRecorded, assertNoDuplicateLines } from './helpers/billing.js';
 import { runCli } from './helpers/cli.js';
 import { enqueueRowsOk } from './helpers/enqueue-rows.js';
-import { nightRows, startNight, type Night } from './helpers/night.js';
+import { nightRows } from './helpers/night.js';
 import { finishedManifest, spawnWorker, until, type SpawnedWorker } from './helpers/processes.js';
-import { startTestWorker } from './helpers/worker.js';
+import { nightKit } from './helpers/night-kit.js';
 
 const cleanups: (() => Promise<unknown>)[] = [];
 after(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
 });
 
-async function night(options: Parameters<typeof startNight>[0] = {}): Promise<Night> {
-  const started = await startNight(options);
-  cleanups.push(() => started.close());
-  return started;
-}
+const { night, worker, finished } = nightKit(cleanups);
 
 async function proxy(target: string, rule: Parameters<typeof startApiProxy>[1]): Promise<ApiProxy> {
   const started = await startApiProxy(target, rule);
@@ -27,22 +23,10 @@ async function proxy(target: string, rule: Parameters<typeof startApiProxy>[1]):
   return started;
 }
 
-function worker(env: Record<string, string>, concurrency?: number) {
-  const started = startTestWorker({ env, ...(concurrency ? { concurrency } : {}) });
-  cleanups.push(() => started.rowWorker.stop());
-  return started.rowWorker;
-}
-
 function spawned(env: Record<string, string>): SpawnedWorker {
   const child = spawnWorker(env);
   cleanups.push(() => child.kill('SIGKILL'));
   return child;
-}
-
-async function finished(n: Night, rows: number): Promise<Record<string, unknown>[]> {
-  let entries: Record<string, unknown>[] | undefined;
-  await until(() => (entries = finishedManifest(n.outDir, rows)) !== undefined, 'the run to finish');
-  return entries ?? [];
 }
 
 test('SIGTERM while submit answers are held: every billed submit stays recorded (defect 2)', async () => {

@@ -2,32 +2,15 @@ import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { assertBilledAtMostRecorded } from './helpers/billing.js';
 import { enqueueRowsOk } from './helpers/enqueue-rows.js';
-import { nightRows, startNight, type Night } from './helpers/night.js';
-import { finishedManifest, until } from './helpers/processes.js';
-import { startTestWorker } from './helpers/worker.js';
+import { nightRows } from './helpers/night.js';
+import { nightKit } from './helpers/night-kit.js';
+import { until } from './helpers/processes.js';
 
 const cleanups: (() => Promise<unknown>)[] = [];
 after(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
 });
-
-async function night(options: Parameters<typeof startNight>[0] = {}): Promise<Night> {
-  const started = await startNight(options);
-  cleanups.push(() => started.close());
-  return started;
-}
-
-function worker(env: Record<string, string>, concurrency?: number) {
-  const started = startTestWorker({ env, ...(concurrency ? { concurrency } : {}) });
-  cleanups.push(() => started.rowWorker.stop());
-  return started.rowWorker;
-}
-
-async function finished(n: Night, rows: number): Promise<Record<string, unknown>[]> {
-  let entries: Record<string, unknown>[] | undefined;
-  await until(() => (entries = finishedManifest(n.outDir, rows)) !== undefined, 'the run to finish');
-  return entries ?? [];
-}
+const { night, worker, finished } = nightKit(cleanups);
 
 test('a worker told to stop starts no submit: rows still waiting for a request slot go back unpaid', async () => {
   // One request slot every 2 s; a grace period of 8 s in which the old worker went on submitting.

@@ -1,4 +1,4 @@
-import { access, readFile, rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { appendLine, appendToExisting, pathInRun } from './run-files.js';
 
 /** The hidden file of the run directory that journals one row's submits while it is in flight. */
@@ -46,11 +46,16 @@ export type JournalState = {
 export type SubmitJournal = {
   append(id: string, event: JournalEvent): Promise<void>;
   read(id: string, contentHash: string): Promise<JournalState | undefined>;
-  /** The last manifest line this version of the row was about to append (`t: 'line'`), if any. */
-  lastLine(id: string, contentHash: string): Promise<{ at: number; o: string } | undefined>;
+  /**
+   * The last manifest line this version of the row was about to append (`t: 'line'`), if any;
+   * undefined when the row has no journal at all.
+   */
+  lastLine(id: string, contentHash: string): Promise<{ readonly mark: LineMark | undefined } | undefined>;
   remove(id: string): Promise<void>;
-  exists(id: string): Promise<boolean>;
 };
+
+/** Where a row's manifest line was to land (`at`) and the outcome it stands for (`o`). */
+export type LineMark = { readonly at: number; readonly o: string };
 
 export function makeSubmitJournal(runDir: string): SubmitJournal {
   const dir = runDir;
@@ -75,15 +80,10 @@ export function makeSubmitJournal(runDir: string): SubmitJournal {
       return submits > 0 || last ? { submits: Math.max(submits, 0), last } : undefined;
     },
     async lastLine(id, contentHash) {
-      const lines = (await readEvents(dir, file(id), contentHash))?.filter((event) => event.t === 'line');
-      const last = lines?.at(-1);
-      return last ? { at: last.at, o: last.o } : undefined;
-    },
-    async exists(id) {
-      return access(pathInRun(dir, file(id))).then(
-        () => true,
-        () => false,
-      );
+      const events = await readEvents(dir, file(id), contentHash);
+      if (events === undefined) return undefined;
+      const last = events.filter((event) => event.t === 'line').at(-1);
+      return { mark: last ? { at: last.at, o: last.o } : undefined };
     },
     async remove(id) {
       await rm(pathInRun(dir, file(id)), { force: true });

@@ -49,10 +49,6 @@ export async function processRow(
 ): Promise<void> {
   const row = await loadRow(job, token, context, signal);
   if (row === 'done') return;
-  if (!isSafeName(row.data.id)) {
-    // A job enqueue did not make (planted in Redis): no file of the run is named after it.
-    await failRow(row, context, `\`${row.data.id}\` is not a row id (${NAME_RULE})`, 'resubmit');
-  }
   for (;;) {
     const step = nextStep(row.progress, context.limits);
     // A stopping worker starts no submit; the row goes back to the front of the queue.
@@ -88,11 +84,15 @@ async function loadRow(
   ]);
   const same = outcome?.contentHash === data.contentHash ? outcome : undefined;
   const journal = makeSubmitJournal(outDir);
+  // A job enqueue did not make (planted in Redis) may carry any id: no file is named after it.
+  const rowId = isSafeName(data.id);
   // A version Redis has no progress for starts from the submits its outcome recorded (a retried
   // row), or from the output directory's journal (Redis forgot the row while it was in flight).
-  const fromDisk = () => fromJournal(journal, store, data.id, data.contentHash, same?.submits ?? 0, logger);
   const progress =
-    stored ?? (isSafeName(data.id) ? await fromDisk() : emptyProgress(data.contentHash, same?.submits ?? 0));
+    stored ??
+    (rowId
+      ? await fromJournal(journal, store, data.id, data.contentHash, same?.submits ?? 0, logger)
+      : emptyProgress(data.contentHash, same?.submits ?? 0));
   const statsKey = runKeys(context.prefix, data.run).stats;
   const row: Row = {
     data,
@@ -112,11 +112,12 @@ async function loadRow(
       onCall: () => (row.unsavedCalls += 1),
     }),
   };
+  if (!rowId) await failRow(row, context, `\`${data.id}\` is not a row id (${NAME_RULE})`, 'resubmit');
   if (same?.status === 'completed' && !stored?.saved) {
     // Recorded, and its manifest line written (a job added again for a finished row): nothing to pay for.
     logger.info({ event: 'already_recorded' }, 'row already has its outcome; not submitting');
     // Its last worker may have been stopped between noting the line and removing the journal.
-    if (isSafeName(data.id)) await journal.remove(data.id);
+    await journal.remove(data.id);
     return 'done';
   }
   return row;

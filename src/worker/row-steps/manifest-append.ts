@@ -21,25 +21,23 @@ export async function appendLineOrHandBack(
   line: { text: string; outcome: string },
 ): Promise<boolean> {
   const { id, contentHash } = row.data;
-  for (let failures = 0; ; failures += 1) {
-    try {
+  await untilDone(
+    row,
+    {
+      log: (err) =>
+        row.logger.error(
+          { event: 'manifest_line_failed', err },
+          'could not append to manifest.jsonl: the outcome is kept; trying again until the disk takes it',
+        ),
+      handBack: 'manifest line not written',
+    },
+    async () => {
       // Where the line will land, noted first: whoever records this row again finds it there.
       const at = await fileSize(row.outDir, MANIFEST_LINES_FILE);
       await row.journal.append(id, { t: 'line', h: contentHash, at, o: line.outcome });
       await appendLine(row.outDir, MANIFEST_LINES_FILE, line.text);
-      break;
-    } catch (error) {
-      if (failures === 0) {
-        row.logger.error(
-          { event: 'manifest_line_failed', err: (error as Error).message },
-          'could not append to manifest.jsonl: the outcome is kept; trying again until the disk takes it',
-        );
-      }
-      await delay(LINE_RETRY_MS, undefined, { signal: row.signal }).catch(() => {
-        throw new HandBack('manifest line not written', 0);
-      });
-    }
-  }
+    },
+  );
   const finished = await markLinedOrHandBack(row, context);
   if (row.progress.saved) await row.journal.remove(id);
   return finished;
@@ -52,19 +50,37 @@ export async function appendLineOrHandBack(
  */
 export async function markLinedOrHandBack(row: Row, context: RowContext): Promise<boolean> {
   const { run, id, contentHash } = row.data;
+  const { finished } = await untilDone(
+    row,
+    {
+      log: (err) =>
+        row.logger.warn(
+          { event: 'mark_lined_failed', err },
+          'manifest line written; noting it in Redis failed: trying again',
+        ),
+      handBack: 'manifest line written; not yet noted in Redis',
+    },
+    () => markLined(context.redis, context.prefix, run, id, contentHash),
+  );
+  return finished;
+}
+
+/**
+ * Runs `attempt` until it succeeds, every few seconds, saying its first failure; a stopping
+ * worker (the row's signal aborted) hands the row back instead.
+ */
+async function untilDone<T>(
+  row: Row,
+  failure: { readonly log: (err: string) => void; readonly handBack: string },
+  attempt: () => Promise<T>,
+): Promise<T> {
   for (let failures = 0; ; failures += 1) {
     try {
-      const { finished } = await markLined(context.redis, context.prefix, run, id, contentHash);
-      return finished;
+      return await attempt();
     } catch (error) {
-      if (failures === 0) {
-        row.logger.warn(
-          { event: 'mark_lined_failed', err: (error as Error).message },
-          'manifest line written; noting it in Redis failed: trying again',
-        );
-      }
+      if (failures === 0) failure.log((error as Error).message);
       await delay(LINE_RETRY_MS, undefined, { signal: row.signal }).catch(() => {
-        throw new HandBack('manifest line written; not yet noted in Redis', 0);
+        throw new HandBack(failure.handBack, 0);
       });
     }
   }
@@ -81,8 +97,9 @@ export async function lineWritten(
   outcome: string,
 ): Promise<boolean> {
   const { id, contentHash } = row.data;
-  if (status === 'completed' && !(await row.journal.exists(id))) return true;
-  const mark = await row.journal.lastLine(id, contentHash);
+  const journal = await row.journal.lastLine(id, contentHash);
+  if (journal === undefined) return status === 'completed';
+  const mark = journal.mark;
   if (!mark || mark.o !== outcome) return false;
   return lineAfter(row.outDir, MANIFEST_LINES_FILE, mark.at, (text) => {
     const entry = decodeManifestLine(text);
