@@ -98,16 +98,16 @@ function escapeRegExp(text: string): string {
 }
 
 /**
- * Removes the temporaries of `fileNames` (named by `uniqueTempName`) left by writers on this host
- * whose process is gone, and anyone's not modified for `staleMs`.
+ * Removes the temporaries of `fileNames` (named by `uniqueTempName`; `'any'`: of every file in
+ * `dir`) left by writers on this host whose process is gone, and anyone's not modified for `staleMs`.
  */
 export async function sweepStaleTemps(
   dir: string,
-  fileNames: readonly string[],
+  fileNames: readonly string[] | 'any',
   staleMs: number = STALE_TEMP_MS,
 ): Promise<void> {
-  const patterns = fileNames.map((fileName) => {
-    const name = escapeRegExp(fileName);
+  const patterns = (fileNames === 'any' ? [undefined] : fileNames).map((fileName) => {
+    const name = fileName === undefined ? '.+' : escapeRegExp(fileName);
     return {
       writer: new RegExp(`^\\.${name}\\.([A-Za-z0-9-]+)\\.(\\d+)\\.[A-Za-z0-9]+\\.tmp$`),
       legacy: new RegExp(`^\\.${name}\\.[0-9a-f]{12}\\.tmp$`),

@@ -1,10 +1,13 @@
 import { setTimeout as delay } from 'node:timers/promises';
+import { sweepStaleTemps } from '../../output/run-files.js';
 import { writeRunManifests } from '../../report/run-manifests.js';
 import type { Row, RowContext } from './row-context.js';
 
 /** Tries at writing the final manifests while another worker's line is still coming, and the wait between. */
 const FINISH_ROUNDS = 10;
 const FINISH_RETRY_MS = 300;
+/** Another host's temporary file untouched this long belongs to a writer that is gone. */
+export const ABANDONED_TEMP_MS = 10 * 60_000;
 
 export async function finishRun(row: Row, context: RowContext): Promise<void> {
   try {
@@ -25,6 +28,9 @@ export async function finishRun(row: Row, context: RowContext): Promise<void> {
         { event: 'run_finished', outDir: row.outDir, completed: written.completed, failed: written.failed },
         'run finished; manifest written',
       );
+      // What writers killed on this host left (a row's audio is swept when it completes; a writer
+      // killed after another worker completed its row is swept here), and what others left long ago.
+      await sweepStaleTemps(row.outDir, 'any', ABANDONED_TEMP_MS);
       return;
     }
   } catch (error) {

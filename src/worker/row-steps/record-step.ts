@@ -3,7 +3,7 @@ import { encodeRowOutcome } from '../../queue/row-outcome-codec.js';
 import { recordRowOutcome } from '../../queue/run-outcomes.js';
 import { MANIFEST_LINES_FILE } from '../../report/run-manifests.js';
 import { HandBack } from '../row-signals.js';
-import { finishRun } from './finish-run.js';
+import { ABANDONED_TEMP_MS, finishRun } from './finish-run.js';
 import { appendLineOrHandBack, lineWritten, markLinedOrHandBack } from './manifest-append.js';
 import { manifestEntry, rowOutcome, type OutcomeInput } from './manifest-line.js';
 import type { Row, RowContext } from './row-context.js';
@@ -11,8 +11,6 @@ import { saveProgress } from './save-progress.js';
 
 /** A recorded outcome whose manifest line is still missing this long after is taken to be orphaned. */
 const LINE_ORPHANED_MS = 30_000;
-/** Another host's temporary audio file untouched this long belongs to a writer that is gone. */
-const ABANDONED_TEMP_MS = 10 * 60_000;
 
 /**
  * Records how the row ended, once: the outcome in Redis (counted in the run's stats on the first
