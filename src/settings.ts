@@ -65,6 +65,8 @@ export type Settings = {
   readonly dashboardPassword: string | undefined;
   /** Target size of a book's chunks, in speech-weighted characters, at most 2,000 (`TTS_CHUNK_CHARS`). */
   readonly chunkChars: number;
+  /** ffmpeg to use for the audiobook (`TTS_FFMPEG`, a path); else `ffmpeg` on PATH, else the npm package's. */
+  readonly ffmpegPath: string | undefined;
 };
 
 export const DEFAULT_SETTINGS = {
@@ -228,5 +230,6 @@ export function loadSettings(env: Env = process.env): Settings {
     dashboardUser: text(env, 'TTS_DASHBOARD_USER'),
     dashboardPassword: text(env, 'TTS_DASHBOARD_PASSWORD'),
     chunkChars: chunkChars(env),
+    ffmpegPath: text(env, 'TTS_FFMPEG'),
   };
 }
