@@ -1,5 +1,6 @@
 import type { Book } from './book.js';
 import { makeChapterBuilder } from './chapter-builder.js';
+import { readMarkdownFrontMatter } from './markdown-front-matter.js';
 import { markdownInlineText } from './markdown-inline.js';
 
 const FENCE = /^ {0,3}(`{3,}|~{3,})/;
@@ -99,7 +100,8 @@ function markdownBlocks(source: string): Block[] {
 /**
  * A Markdown book: `#` and `##` headings start chapters (a lone `#` heading at the top, above
  * `##` chapters, is the book's title), deeper headings are spoken as paragraphs; markup removed,
- * link text kept, code blocks, images, footnotes and front matter skipped.
+ * link text kept, code blocks, images, footnotes and front matter skipped. The front matter's
+ * `author` is the book's author, and its `title` the title when no lone `#` heading gives one.
  */
 export function readMarkdownBook(source: string, fallbackTitle: string): Book {
   const blocks = markdownBlocks(source);
@@ -111,7 +113,8 @@ export function readMarkdownBook(source: string, fallbackTitle: string): Book {
     blocks.some((block) => block.kind === 'heading' && block.level === 2)
       ? first
       : undefined;
-  const title = titleBlock?.text;
+  const front = readMarkdownFrontMatter(source);
+  const title = titleBlock?.text ?? front.title;
   const builder = makeChapterBuilder(title ?? fallbackTitle);
   for (const block of blocks) {
     if (block === titleBlock) continue;
@@ -121,5 +124,5 @@ export function readMarkdownBook(source: string, fallbackTitle: string): Book {
   const { chapters, warnings } = builder.finish(
     'no `#` or `##` heading found: the whole file is one chapter',
   );
-  return { title, author: undefined, language: undefined, cover: undefined, chapters, warnings };
+  return { title, author: front.author, language: undefined, cover: undefined, chapters, warnings };
 }

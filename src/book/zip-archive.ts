@@ -1,5 +1,7 @@
-import { unzipSync, type UnzipFileInfo } from 'fflate';
+import { crc32 } from 'node:zlib';
+import { inflateSync } from 'fflate';
 import { UsageError } from '../errors.js';
+import { readZipDirectory, storedBytes, type ZipEntry } from './zip-directory.js';
 
 /** Bounds that refuse a zip bomb before anything is inflated. */
 export const ZIP_LIMITS = {
@@ -15,7 +17,10 @@ export const ZIP_LIMITS = {
 export type ZipArchive = {
   readonly names: readonly string[];
   has(name: string): boolean;
-  /** The entry's bytes, undefined when absent. Never more than its declared size. */
+  /**
+   * The entry's bytes, undefined when absent: exactly its declared size with its declared CRC-32,
+   * else a UsageError (an entry that inflates to more than its directory declares is never cut).
+   */
   read(name: string): Uint8Array | undefined;
   /** The entry as UTF-8 text (BOM removed). */
   readText(name: string): string | undefined;
@@ -28,38 +33,63 @@ function outsideArchive(name: string): boolean {
   return name.split('/').some((part) => part === '..');
 }
 
+/** The directory, refused (a message) when an entry is outside the archive or it is a zip bomb. */
+function checkedEntries(entries: readonly ZipEntry[], file: string): Map<string, ZipEntry> {
+  const checked = new Map<string, ZipEntry>();
+  let total = 0;
+  for (const entry of entries) {
+    if (outsideArchive(entry.name)) {
+      throw new UsageError(`${file}: refused: the archive has an entry outside it (\`${entry.name}\`)`);
+    }
+    total += entry.size;
+    const bomb =
+      checked.size >= ZIP_LIMITS.maxEntries ||
+      total > ZIP_LIMITS.maxTotalBytes ||
+      (entry.size > ZIP_LIMITS.ratioFloorBytes && entry.size > entry.compressedSize * ZIP_LIMITS.maxRatio);
+    if (bomb) {
+      throw new UsageError(
+        `${file}: refused: the archive inflates beyond safe bounds (a zip bomb?): at \`${entry.name}\`, ` +
+          `${entry.size} bytes from ${entry.compressedSize}, ${total} bytes in ${checked.size + 1} entries so far ` +
+          `(at most ${ZIP_LIMITS.maxTotalBytes} bytes, ratio ${ZIP_LIMITS.maxRatio}, ${ZIP_LIMITS.maxEntries} entries)`,
+      );
+    }
+    checked.set(entry.name, entry);
+  }
+  return checked;
+}
+
+/**
+ * The entry's content, inflated into a buffer one byte longer than its declared size so that
+ * an entry holding more than it declares is caught (inflating never grows past the buffer, so
+ * the bomb bounds on declared sizes also bound memory); its length and CRC-32 are then checked.
+ * Returns the content or why it is refused.
+ */
+function inflateEntry(bytes: Uint8Array, entry: ZipEntry): Uint8Array | string {
+  if (entry.encrypted) return 'it is encrypted';
+  const stored = storedBytes(bytes, entry);
+  let data: Uint8Array;
+  if (entry.method === 0) data = stored.slice();
+  else if (entry.method === 8)
+    data = stored.length === 0 ? stored : inflateSync(stored, { out: new Uint8Array(entry.size + 1) });
+  else return `its compression method ${entry.method} is not supported (only stored and deflate)`;
+  if (data.length > entry.size)
+    return `it holds more than the ${entry.size} bytes its directory entry declares`;
+  if (data.length < entry.size)
+    return `it holds ${data.length} bytes, not the ${entry.size} its directory entry declares`;
+  if (crc32(data) !== entry.crc32) return 'its CRC-32 does not match its directory entry';
+  return data;
+}
+
 /**
  * Opens a zip held in memory, refusing (UsageError, naming `file`) entries outside the archive
- * (`../`, absolute paths) and archives whose declared sizes exceed `ZIP_LIMITS`. Inflating an
- * entry writes into a buffer of its declared size, so an entry that lies about its size is cut
- * there, not grown.
+ * (`../`, absolute paths) and archives whose declared sizes exceed `ZIP_LIMITS`. Reading an
+ * entry whose content disagrees with its directory entry (size, CRC-32) is refused too, naming
+ * the entry: a damaged or crafted archive is never read silently cut or grown.
  */
 export function openZipArchive(bytes: Uint8Array, file: string): ZipArchive {
-  const entries = new Map<string, UnzipFileInfo>();
-  let total = 0;
+  let entries: Map<string, ZipEntry>;
   try {
-    unzipSync(bytes, {
-      filter: (info) => {
-        if (outsideArchive(info.name)) {
-          throw new UsageError(`${file}: refused: the archive has an entry outside it (\`${info.name}\`)`);
-        }
-        total += info.originalSize;
-        const bomb =
-          entries.size >= ZIP_LIMITS.maxEntries ||
-          total > ZIP_LIMITS.maxTotalBytes ||
-          (info.originalSize > ZIP_LIMITS.ratioFloorBytes &&
-            info.originalSize > info.size * ZIP_LIMITS.maxRatio);
-        if (bomb) {
-          throw new UsageError(
-            `${file}: refused: the archive inflates beyond safe bounds (a zip bomb?): at \`${info.name}\`, ` +
-              `${info.originalSize} bytes from ${info.size}, ${total} bytes in ${entries.size + 1} entries so far ` +
-              `(at most ${ZIP_LIMITS.maxTotalBytes} bytes, ratio ${ZIP_LIMITS.maxRatio}, ${ZIP_LIMITS.maxEntries} entries)`,
-          );
-        }
-        entries.set(info.name, info);
-        return false;
-      },
-    });
+    entries = checkedEntries(readZipDirectory(bytes), file);
   } catch (error) {
     if (error instanceof UsageError) throw error;
     throw new UsageError(`${file}: not a readable zip archive (${(error as Error).message})`, {
@@ -67,14 +97,22 @@ export function openZipArchive(bytes: Uint8Array, file: string): ZipArchive {
     });
   }
   const read = (name: string): Uint8Array | undefined => {
-    if (!entries.has(name)) return undefined;
+    const entry = entries.get(name);
+    if (entry === undefined) return undefined;
+    let data: Uint8Array | string;
     try {
-      return unzipSync(bytes, { filter: (info) => info.name === name })[name];
+      data = inflateEntry(bytes, entry);
     } catch (error) {
       throw new UsageError(`${file}: cannot inflate \`${name}\` (${(error as Error).message})`, {
         cause: error,
       });
     }
+    if (typeof data === 'string') {
+      throw new UsageError(
+        `${file}: refused: the archive's entry \`${name}\` is damaged or crafted: ${data}`,
+      );
+    }
+    return data;
   };
   return {
     names: [...entries.keys()],
