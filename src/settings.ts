@@ -65,6 +65,14 @@ export type Settings = {
   readonly dashboardPassword: string | undefined;
   /** Target size of a book's chunks, in speech-weighted characters, at most 2,000 (`TTS_CHUNK_CHARS`). */
   readonly chunkChars: number;
+  /** Below this many USD of the account's remaining credits the fleet halts before the API answers 406; 0: off (`TTS_MIN_CREDITS_USD`). */
+  readonly minCreditsUsd: number;
+  /** Webhook for run events, signed as Standard Webhooks (`TTS_NOTIFY_URL`). */
+  readonly notifyUrl: string | undefined;
+  /** Its secret, `whsec_<base64>` or raw text (`TTS_NOTIFY_SECRET`). */
+  readonly notifySecret: string | undefined;
+  /** A shell command run for each run event, with the facts in its environment (`TTS_NOTIFY_CMD`). */
+  readonly notifyCommand: string | undefined;
   /** ffmpeg to use for the audiobook (`TTS_FFMPEG`, a path); else `ffmpeg` on PATH, else the npm package's. */
   readonly ffmpegPath: string | undefined;
 };
@@ -169,6 +177,17 @@ function chunkChars(env: Env): number {
   return value;
 }
 
+function notifyUrl(env: Env): string | undefined {
+  const url = text(env, 'TTS_NOTIFY_URL');
+  if (url !== undefined && !(URL.canParse(url) && /^https?:$/.test(new URL(url).protocol))) {
+    throw new ConfigError(
+      'TTS_NOTIFY_URL',
+      `Expected \`TTS_NOTIFY_URL\` to be an http(s) URL, got \`${url}\``,
+    );
+  }
+  return url;
+}
+
 /** Parses the settings once, naming the variable and the bad value on any error. */
 export function loadSettings(env: Env = process.env): Settings {
   const pollSchedule = text(env, 'TTS_POLL_SCHEDULE') ?? DEFAULT_SETTINGS.pollSchedule;
@@ -230,6 +249,10 @@ export function loadSettings(env: Env = process.env): Settings {
     dashboardUser: text(env, 'TTS_DASHBOARD_USER'),
     dashboardPassword: text(env, 'TTS_DASHBOARD_PASSWORD'),
     chunkChars: chunkChars(env),
+    minCreditsUsd: number(env, 'TTS_MIN_CREDITS_USD', 0, Number.MAX_SAFE_INTEGER) ?? 0,
+    notifyUrl: notifyUrl(env),
+    notifySecret: text(env, 'TTS_NOTIFY_SECRET'),
+    notifyCommand: text(env, 'TTS_NOTIFY_CMD'),
     ffmpegPath: text(env, 'TTS_FFMPEG'),
   };
 }

@@ -44,6 +44,8 @@ export function globalKeys(prefix: string) {
     pollMode: `${prefix}:api:poll-mode`,
     /** Hash of counters: the API's answers by call and status class (`submit:2xx`, `status:429`, ...). */
     apiAnswers: `${prefix}:api:answers`,
+    /** Hash: the account's last known remaining credits (`usd`) and when the API said so (`at`, ISO). */
+    credits: `${prefix}:api:credits`,
   } as const;
 }
 

@@ -43,6 +43,11 @@ export type SegmindClientOptions = {
   onRateLimited?: ((waitMs: number, call: CallKind) => void | Promise<void>) | undefined;
   /** Told of every HTTP attempt's outcome (for counting calls), downloads included. */
   onCall?: (call: CallKind, outcome: number | 'network' | 'timeout') => void;
+  /**
+   * Told of the account's remaining credits (USD) wherever an answer reports them: the
+   * `x-remaining-credits` header of any answer, and `metrics.remaining_credits` of a status or result.
+   */
+  onCredits?: (usd: number) => void;
   /** Default 200 MiB; applies to inline (base64) audio too. Downloads are streamed to disk, never held whole. */
   downloadMaxBytes?: number;
   /** For the whole download, body included. Default 120 000. */
@@ -140,6 +145,10 @@ export function makeSegmindClient(options: SegmindClientOptions): SegmindClient 
     policy,
     now: Date.now,
     onCall: options.onCall,
+    onCredits: options.onCredits,
+  };
+  const noteCredits = (metrics: InferenceMetrics) => {
+    if (metrics.remainingCredits !== undefined) options.onCredits?.(metrics.remainingCredits);
   };
   const download = {
     fetch: fetchImpl,
@@ -203,13 +212,17 @@ export function makeSegmindClient(options: SegmindClientOptions): SegmindClient 
     async status(request, signal) {
       const url = apiUrl(request.statusUrl, 'status', request.requestId);
       const answer = await send({ call: 'status', method: 'GET', url, requestId: request.requestId }, signal);
-      return parseStatusAnswer(answer, request.requestId);
+      const status = parseStatusAnswer(answer, request.requestId);
+      noteCredits(status.metrics);
+      return status;
     },
 
     async result(request, signal) {
       const url = apiUrl(request.responseUrl, 'result', request.requestId);
       const answer = await send({ call: 'result', method: 'GET', url, requestId: request.requestId }, signal);
-      return parseResultAnswer(answer, request.requestId);
+      const result = parseResultAnswer(answer, request.requestId);
+      if (result.state === 'COMPLETED') noteCredits(result.metrics);
+      return result;
     },
 
     saveAudio(output, target, signal) {

@@ -47,7 +47,17 @@ export type HttpDeps = {
   readonly policy: RetryPolicy;
   readonly now: () => number;
   readonly onCall?: ((call: CallKind, outcome: number | 'network' | 'timeout') => void) | undefined;
+  /** Told of the account's remaining credits (USD) wherever an answer carries `x-remaining-credits`. */
+  readonly onCredits?: ((usd: number) => void) | undefined;
 };
+
+/** The `x-remaining-credits` header as a number of USD, when present and numeric. */
+export function remainingCreditsOf(headers: Headers): number | undefined {
+  const raw = headers.get('x-remaining-credits')?.trim();
+  if (raw === undefined || raw === '') return undefined;
+  const usd = Number(raw);
+  return Number.isFinite(usd) ? usd : undefined;
+}
 
 const MAX_MESSAGE_CHARS = 300;
 const PRE_SEND_CODES = new Set([
@@ -226,6 +236,8 @@ async function sendWithin(
     throw failureError(request, error, timeout.timedOut, deps, false);
   }
   deps.onCall?.(request.call, response.status);
+  const creditsUsd = remainingCreditsOf(response.headers);
+  if (creditsUsd !== undefined) deps.onCredits?.(creditsUsd);
   const maxBytes = request.call === 'result' ? deps.maxResultAnswerBytes : deps.maxAnswerBytes;
   let body: AnswerBody;
   try {

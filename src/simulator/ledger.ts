@@ -57,6 +57,8 @@ export type LedgerCounts = {
   download_with_key: number;
   /** 401 answers. */
   unauthorized: number;
+  /** 406 answers of a submit refused for want of credits (`--credits`). */
+  insufficient_credits: number;
 };
 
 /** A created job: everything needed to answer status, result and download calls about it. */
@@ -100,6 +102,7 @@ export function makeLedgerStore(credits: number | undefined): LedgerStore {
     expired: 0,
     download_with_key: 0,
     unauthorized: 0,
+    insufficient_credits: 0,
   };
   const submits: Ledger['submits'] = [];
   const requests = new Map<string, SimRequest>();

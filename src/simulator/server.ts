@@ -86,6 +86,13 @@ export async function startSimulator(options: Partial<SimulatorOptions> = {}): P
     return undefined;
   }
 
+  /** As Segmind documents: every API answer past authentication carries the account's remaining credits. */
+  function withCredits(reply: Reply): Reply {
+    const remainingUsd = ledger.creditsRemaining(now());
+    if (reply.kind === 'reset' || remainingUsd === undefined) return reply;
+    return { ...reply, headers: { ...reply.headers, 'x-remaining-credits': String(remainingUsd) } };
+  }
+
   function rateLimited(resetAtMs: number): Reply {
     ledger.counts.r429 += 1;
     return errorReply(429, 'Rate limit exceeded', {
@@ -150,20 +157,22 @@ export async function startSimulator(options: Partial<SimulatorOptions> = {}): P
         if (refused) return refused;
         const contentType = header(request, 'content-type') ?? '';
         if (contentType.split(';')[0]?.trim().toLowerCase() !== 'application/json') {
-          return textReply(406, 'Content-Type must be application/json');
+          return withCredits(textReply(406, 'Content-Type must be application/json'));
         }
-        if (body === undefined) return errorReply(413, 'Request body too large');
+        if (body === undefined) return withCredits(errorReply(413, 'Request body too large'));
         const key = submitFaultKey(body);
         const n = sim.nextCall('submit', key);
         const fault = faultReply(sim, 'submit', key, n);
-        if (fault !== undefined && fault !== 'reset-after') return fault;
-        return handleSubmit(sim, {
-          slug: target.slug,
-          body,
-          key,
-          n,
-          resetAfterCreate: fault === 'reset-after',
-        });
+        if (fault !== undefined && fault !== 'reset-after') return withCredits(fault);
+        return withCredits(
+          handleSubmit(sim, {
+            slug: target.slug,
+            body,
+            key,
+            n,
+            resetAfterCreate: fault === 'reset-after',
+          }),
+        );
       }
       case 'status':
       case 'result': {
@@ -174,10 +183,12 @@ export async function startSimulator(options: Partial<SimulatorOptions> = {}): P
         if (known && target.kind === 'status') known.statusCalls += 1;
         if (known && target.kind === 'result') known.resultCalls += 1;
         const fault = faultReply(sim, target.kind, target.id, sim.nextCall(target.kind, target.id));
-        if (fault !== undefined) return fault === 'reset-after' ? RESET : fault;
-        return target.kind === 'status'
-          ? answerStatus(sim, target.id, now())
-          : answerResult(sim, target.id, now());
+        if (fault !== undefined) return fault === 'reset-after' ? RESET : withCredits(fault);
+        return withCredits(
+          target.kind === 'status'
+            ? answerStatus(sim, target.id, now())
+            : await answerResult(sim, target.id, now()),
+        );
       }
     }
   }

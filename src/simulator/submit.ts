@@ -103,7 +103,10 @@ export function handleSubmit(state: SimState, call: SubmitCall): Reply {
   const nowMs = options.now();
   const priceUsd = MODELS[slug].pricePerCallUsd;
   const remainingUsd = ledger.creditsRemaining(nowMs);
-  if (remainingUsd !== undefined && remainingUsd < priceUsd) return errorReply(406, 'Insufficient credits');
+  if (remainingUsd !== undefined && remainingUsd < priceUsd) {
+    ledger.counts.insufficient_credits += 1;
+    return errorReply(406, 'Insufficient credits');
+  }
 
   const textSha256 = sha256Hex(params.text);
   const id = seededUuid(options.seed, 'request-id', call.key, call.n);

@@ -42,6 +42,8 @@ export function formatQueueState(state: QueueState): string {
   } else if (state.paused) {
     lines.push(`queue PAUSED: workers take no new rows until \`${HINT.resume}\``);
   }
+  if (state.credits)
+    lines.push(`credits: ${usd(state.credits.usd)} left (at ${shownTime(state.credits.at)})`);
   return lines.map((line) => `${line}\n`).join('');
 }
 

@@ -43,6 +43,8 @@ export type RunProgress = {
 export type QueueState = {
   readonly paused: boolean;
   readonly halt: { readonly reason: string; readonly at: string } | null;
+  /** The account's last known remaining credits (USD) and when the API reported them. */
+  readonly credits?: { readonly usd: number; readonly at: string } | undefined;
 };
 
 export type ProgressInput = {
@@ -105,10 +107,16 @@ export function computeProgress(input: ProgressInput): RunProgress {
 }
 
 export async function readQueueState(queue: Queue, redis: Redis, prefix: string): Promise<QueueState> {
-  const [paused, halt] = await Promise.all([queue.isPaused(), redis.hgetall(globalKeys(prefix).halt)]);
+  const [paused, halt, credits] = await Promise.all([
+    queue.isPaused(),
+    redis.hgetall(globalKeys(prefix).halt),
+    redis.hgetall(globalKeys(prefix).credits),
+  ]);
+  const creditsUsd = credits['usd'] === undefined ? Number.NaN : Number(credits['usd']);
   return {
     paused,
     halt: halt['reason'] ? { reason: halt['reason'], at: halt['at'] ?? '' } : null,
+    credits: Number.isFinite(creditsUsd) ? { usd: creditsUsd, at: credits['at'] ?? '' } : undefined,
   };
 }
 

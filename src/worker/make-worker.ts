@@ -9,6 +9,7 @@ import { makeRedis } from '../redis/connection.js';
 import type { Settings } from '../settings.js';
 import { makePollModeStore } from './await-completion.js';
 import { makeApiKeySource, type ApiKeySource } from './api-key.js';
+import { makeCreditWatch } from './credit-watch.js';
 import { haltMessage } from './halt-message.js';
 import { makeKeyGuard } from './key-guard.js';
 import { makeLatencyStats } from './latency-stats.js';
@@ -95,7 +96,13 @@ export function makeRowWorker(options: RowWorkerOptions): RowWorker {
     logger,
     now,
     draining: draining.signal,
-    makeClient: makeRowClientFactory({ settings, budget, guard, countAnswer }),
+    makeClient: makeRowClientFactory({
+      settings,
+      budget,
+      guard,
+      countAnswer,
+      credits: makeCreditWatch({ redis, prefix, floorUsd: settings.minCreditsUsd, halt, logger, now }),
+    }),
   };
 
   const processor = async (job: Job<RowJobData>, token?: string) => {
