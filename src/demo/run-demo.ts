@@ -7,9 +7,10 @@ import { makeLogger } from '../log.js';
 import { connectRedis, makeRedis } from '../redis/connection.js';
 import { startSimulator } from '../simulator/server.js';
 import { checkBilling, type BilledEntry } from './billing-check.js';
+import type { DemoSpec, DemoSummary, MadeRun } from './demo-spec.js';
 import { loadSettings, type Settings } from '../settings.js';
 import { withQueue } from '../queue/queue-session.js';
-import { readProgress, type RunProgress } from '../status/run-progress.js';
+import { readProgress } from '../status/run-progress.js';
 import { watchRun } from '../status/watch.js';
 import { makeRowWorker } from '../worker/make-worker.js';
 import { obtainRedis } from './local-redis.js';
@@ -35,29 +36,37 @@ async function clearPrefix(redisUrl: string, prefix: string): Promise<void> {
   }
 }
 
-function summary(progress: RunProgress | undefined, outDir: string, cwd: string): string {
-  const where = resolve(cwd, outDir);
-  const p = progress;
-  if (!p) return `no progress recorded; see ${where}\n`;
-  return [
-    '',
-    `done: ${p.done} of ${p.rows} rows made, ${p.failed} failed`,
-    `audio: ${(p.audioMinutes * 60).toFixed(1)} s in ${where}/*.wav`,
-    `manifests: ${join(where, 'manifest.json')} and manifest.csv (one entry per row, in script order)`,
-    `API calls: ${p.calls} (submits, polls and result fetches) to the local simulator`,
-    `on the real API this would have cost about $${p.costUsd.toFixed(4)}`,
-    '',
-    'next: `npm run enqueue -- <your-script.csv> --dry-run` for the estimate, then without `--dry-run` with SEGMIND_API_KEY set, then `npm run worker`',
-    '',
-  ].join('\n');
+function summary({ progress: p, runDir }: MadeRun<undefined>): DemoSummary {
+  return {
+    ok: true,
+    text: [
+      '',
+      `done: ${p.done} of ${p.rows} rows made, ${p.failed} failed`,
+      `audio: ${(p.audioMinutes * 60).toFixed(1)} s in ${runDir}/*.wav`,
+      `manifests: ${join(runDir, 'manifest.json')} and manifest.csv (one entry per row, in script order)`,
+      `API calls: ${p.calls} (submits, polls and result fetches) to the local simulator`,
+      `on the real API this would have cost about $${p.costUsd.toFixed(4)}`,
+      '',
+      'next: `npm run enqueue -- <your-script.csv> --dry-run` for the estimate, then without `--dry-run` with SEGMIND_API_KEY set, then `npm run worker`',
+      '',
+    ].join('\n'),
+  };
 }
+
+export const PLAIN_DEMO: DemoSpec<undefined> = {
+  run: DEMO_RUN,
+  script: DEMO_SCRIPT,
+  afterRows: () => Promise.resolve(undefined),
+  summary,
+};
 
 /**
  * The whole job on embedded defaults: a Redis (configured, found or started), the simulator
- * in-process, `jobs.example.csv` enqueued as run `demo`, a worker in-process until the run is
- * finished. Everything it started is stopped before it returns.
+ * in-process, the demo's script (`jobs.example.csv` as run `demo` unless `spec` says otherwise)
+ * enqueued, a worker in-process until the run is finished and `spec.afterRows` returns; then the
+ * summary and the billing check. Everything it started is stopped before it returns.
  */
-export async function runDemo(context: CliContext): Promise<number> {
+export async function runDemo<T>(context: CliContext, spec: DemoSpec<T>): Promise<number> {
   const base = loadSettings(context.env);
   const out = context.stdout;
   const redis = await obtainRedis({
@@ -81,8 +90,8 @@ export async function runDemo(context: CliContext): Promise<number> {
 
     const prefix = `${base.queuePrefix}-demo`;
     await clearPrefix(redis.url, prefix);
-    const outDir = join(base.outDir, DEMO_RUN);
-    await rm(resolve(context.cwd, outDir), { recursive: true, force: true });
+    const runDir = resolve(context.cwd, base.outDir, spec.run);
+    await rm(runDir, { recursive: true, force: true });
     const env = {
       ...context.env,
       REDIS_URL: redis.url,
@@ -93,7 +102,7 @@ export async function runDemo(context: CliContext): Promise<number> {
       TTS_SHUTDOWN_GRACE_MS: '1000',
     };
     const settings: Settings = loadSettings(env);
-    const enqueued = await runEnqueueCommand([DEMO_SCRIPT, '--run', DEMO_RUN, '--out', base.outDir], {
+    const enqueued = await runEnqueueCommand([spec.script, '--run', spec.run, '--out', base.outDir], {
       ...context,
       env,
     });
@@ -118,26 +127,27 @@ export async function runDemo(context: CliContext): Promise<number> {
         out,
         signal: context.signal,
         intervalMs: 250,
-        read: async () => (await readProgress({ ...session, runs: [DEMO_RUN] }))[0],
+        read: async () => (await readProgress({ ...session, runs: [spec.run] }))[0],
       }),
     );
+    let after: { readonly outputs: T } | undefined;
+    if (last?.finished) after = { outputs: await spec.afterRows({ runDir, out, signal: context.signal }) };
     // Stopping waits for the last row's worker, which writes manifest.json and manifest.csv.
     await stopWorker();
-    if (!last?.finished) {
+    if (last === undefined || after === undefined) {
       out.write('demo stopped before the run finished\n');
       return 1;
     }
-    out.write(summary(last, outDir, context.cwd));
-    const entries = JSON.parse(
-      await readFile(resolve(context.cwd, outDir, 'manifest.json'), 'utf8'),
-    ) as BilledEntry[];
+    const made = spec.summary({ progress: last, runDir, outputs: after.outputs });
+    out.write(made.text);
+    const entries = JSON.parse(await readFile(join(runDir, 'manifest.json'), 'utf8')) as BilledEntry[];
     const billing = checkBilling(sim.ledger(), entries);
     out.write(
       billing.unrecorded.length === 0
         ? `billing: the simulator billed ${billing.billed} submissions; the manifest records ${billing.recorded} (nothing paid unrecorded)\n`
         : `billing: rows billed more often than recorded: ${billing.unrecorded.join(', ')}\n`,
     );
-    return last.failed === 0 && billing.unrecorded.length === 0 ? 0 : 1;
+    return last.failed === 0 && made.ok && billing.unrecorded.length === 0 ? 0 : 1;
   } finally {
     for (const close of closers) await close().catch(() => undefined);
   }

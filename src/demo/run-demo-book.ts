@@ -1,0 +1,79 @@
+import { fileURLToPath } from 'node:url';
+import { join, relative } from 'node:path';
+import type { CliContext } from '../cli/context.js';
+import { MINUTE } from '../time.js';
+import type { DemoSpec, DemoSummary, MadeRun } from './demo-spec.js';
+import { readDemoAudiobook, type DemoAudiobook } from './demo-audiobook.js';
+import { runDemo } from './run-demo.js';
+import { waitForFile } from './wait-for-file.js';
+
+export const DEMO_BOOK_RUN = 'demo-book';
+export const DEMO_BOOK = fileURLToPath(new URL('../../examples/demo-book.md', import.meta.url));
+/** The assembly of a few minutes of audio takes seconds; past this something is wrong. */
+const ASSEMBLY_WAIT_MS = 2 * MINUTE;
+/** Written last by the assembly: the book is done when it exists. */
+const CHAPTERS_JSON = 'chapters.json';
+
+/** What the book demo found once its rows were done: the assembled book, or why there is none. */
+export type BookOutputs = { readonly book: DemoAudiobook } | { readonly missing: string };
+
+function clock(ms: number): string {
+  const seconds = ms / 1000;
+  return `${Math.floor(seconds / 60)}:${(seconds % 60).toFixed(1).padStart(4, '0')}`;
+}
+
+function bookSummary({ progress: p, runDir, outputs }: MadeRun<BookOutputs>): DemoSummary {
+  const head = ['', `done: ${p.done} of ${p.rows} rows made, ${p.failed} failed`];
+  const tail = [
+    `manifests: ${join(runDir, 'manifest.json')} and manifest.csv (one entry per row, in script order)`,
+    `API calls: ${p.calls} (submits, polls and result fetches) to the local simulator`,
+    `on the real API this would have cost about $${p.costUsd.toFixed(4)}`,
+    '',
+    'next: `npm run import -- <your-book.epub>` to read and edit its script, or `npm run enqueue -- <your-book.epub> --dry-run` for the estimate',
+    '',
+  ];
+  if ('missing' in outputs) return { ok: false, text: [...head, outputs.missing, ...tail].join('\n') };
+  const { book } = outputs;
+  const width = Math.max(...book.chapters.map((chapter) => chapter.title.length));
+  const made = [
+    `book: ${book.title}${book.author === null ? '' : `, by ${book.author}`}: ${book.chapters.length} chapters, ${clock(book.durationMs)} of audio`,
+    book.m4b === null
+      ? `audiobook: no ffmpeg found (TTS_FFMPEG, the PATH or the optional npm package), so no m4b; the command that makes it from the files below:\n  ${book.ffmpegCommand ?? '(none written)'}`
+      : `audiobook: ${join(runDir, book.m4b)} (AAC, a chapter mark per chapter, title and author tags)`,
+    `chapters: ${join(runDir, 'chapters.json')}, and each chapter's audio:`,
+    ...book.chapters.map(
+      (chapter) =>
+        `  ${String(chapter.index).padStart(2)}  ${clock(chapter.startMs).padStart(7)}  ${clock(chapter.durationMs).padStart(7)}  ${chapter.title.padEnd(width)}  ${chapter.file}`,
+    ),
+    `captions: ${join(runDir, book.srt)} and ${relative(runDir, join(runDir, book.vtt))} (one cue per sentence)`,
+  ];
+  return { ok: true, text: [...head, ...made, ...tail].join('\n') };
+}
+
+export const BOOK_DEMO: DemoSpec<BookOutputs> = {
+  run: DEMO_BOOK_RUN,
+  script: DEMO_BOOK,
+  async afterRows({ runDir, out, signal }) {
+    out.write('assembling the chapters and the audiobook...\n');
+    const done = await waitForFile(join(runDir, CHAPTERS_JSON), { signal, timeoutMs: ASSEMBLY_WAIT_MS });
+    if (!done) {
+      return {
+        missing: signal.aborted
+          ? 'demo stopped before the book was assembled'
+          : `the book was not assembled within ${ASSEMBLY_WAIT_MS / MINUTE} minutes (no ${join(runDir, CHAPTERS_JSON)}); see the worker's warnings above`,
+      };
+    }
+    const book = await readDemoAudiobook(runDir);
+    return book === undefined ? { missing: `${join(runDir, CHAPTERS_JSON)} is not readable` } : { book };
+  },
+  summary: bookSummary,
+};
+
+/**
+ * The book demo: `examples/demo-book.md` (three chapters of Aesop's fables) enqueued as run
+ * `demo-book`, made on the simulator and assembled by the worker into chapters, an m4b (when an
+ * ffmpeg is found) and captions; it waits until `chapters.json` exists and prints what was made.
+ */
+export function runDemoBook(context: CliContext): Promise<number> {
+  return runDemo(context, BOOK_DEMO);
+}
