@@ -48,7 +48,7 @@ test('one cue per sentence (abbreviations kept whole), clip boundaries exact', (
   assert.equal(cues[0]?.startMs, 0);
   assert.equal(cues[2]?.endMs, 6000);
   assert.equal(cues[3]?.startMs, 7000);
-  assert.equal(cues[4]?.endMs, Math.round(((24_000 * 16 + 7) * 1000) / 24_000));
+  assert.equal(cues[4]?.endMs, Math.floor(((24_000 * 16 + 7) * 1000) / 24_000));
   assert.equal(cues[5]?.startMs, 17_000);
   assert.equal(cues[6]?.endMs, 20_000);
   // Consecutive sentences of one clip touch: no hole inside a clip.

@@ -29,7 +29,8 @@ export function captionCues(
   options: CueOptions = {},
 ): Cue[] {
   const offset = options.offsetSamples ?? 0;
-  const toMs = (frame: number): number => Math.round(((offset + frame) * 1000) / layout.sampleRate);
+  // Down, so that the last cue never ends after the audio does.
+  const toMs = (frame: number): number => Math.floor(((offset + frame) * 1000) / layout.sampleRate);
   const cues: Cue[] = [];
   for (const clip of layout.clips) {
     const text = texts.get(clip.id);
