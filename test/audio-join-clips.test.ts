@@ -247,3 +247,28 @@ test('a failing clip mid-join leaves no output and no temporary file', async () 
   );
   assert.deepEqual(await readdir(sub), []);
 });
+
+test('an abort between clips stops the join and leaves nothing behind', async () => {
+  const files = [];
+  for (let i = 0; i < 3; i += 1) files.push(await save(`ab-${i}.wav`, pcmToWav(tonePcm(50, 100, 50, 2000))));
+  const controller = new AbortController();
+  let decoded = 0;
+  async function* decode(): AsyncIterable<Buffer> {
+    decoded += 1;
+    controller.abort(new Error('stop now'));
+    yield Buffer.alloc(2400);
+    await Promise.resolve();
+  }
+  const mp3 = await save('ab.mp3', mp3Stream(frames(100)));
+  const sub = join(dir, 'aborted');
+  const clips = [files[0], mp3, files[1], files[2]].map((file, i) => ({ id: String(i), file: file ?? '' }));
+  await assert.rejects(
+    joinClips(
+      { clips, out: join(sub, 'x.wav'), gapsMs: 10, trim: true, signal: controller.signal },
+      { decode },
+    ),
+    /stop now/,
+  );
+  assert.equal(decoded, 1);
+  assert.deepEqual(await readdir(sub), []);
+});

@@ -63,7 +63,11 @@ function splitMp3(file: string, bytes: Buffer): Mp3Parts {
  * dropped. All files must share sample rate and channel mode. One file is in memory at a time;
  * the result lands atomically.
  */
-export async function concatMp3(files: readonly string[], out: string): Promise<Mp3Joined> {
+export async function concatMp3(
+  files: readonly string[],
+  out: string,
+  options: { readonly signal?: AbortSignal } = {},
+): Promise<Mp3Joined> {
   if (files.length === 0) throw new RangeError('Expected at least one MP3 file to join, got none');
   const target = await createAtomicFile(out);
   let first: Mp3Parts | undefined;
@@ -71,6 +75,7 @@ export async function concatMp3(files: readonly string[], out: string): Promise<
   let samples = 0;
   try {
     for (const file of files) {
+      options.signal?.throwIfAborted();
       const parts = splitMp3(file, await readFile(file));
       if (first === undefined) {
         first = parts;
@@ -86,6 +91,7 @@ export async function concatMp3(files: readonly string[], out: string): Promise<
       samples += parts.samples;
     }
     if (first?.id3v1 !== undefined) await target.append(first.id3v1);
+    options.signal?.throwIfAborted();
     return { file: await target.finish(), frames, samples, sampleRate: first?.sampleRate ?? 0 };
   } catch (error) {
     await target.discard();

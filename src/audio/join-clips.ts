@@ -15,6 +15,8 @@ export type JoinRequest = {
   readonly gapsMs: readonly number[] | number;
   /** Trim each clip's leading and trailing silence to a pad first (`true`: `DEFAULT_TRIM`). */
   readonly trim: boolean | Partial<TrimOptions>;
+  /** Stops between clips; the output's temporary file is removed. */
+  readonly signal?: AbortSignal;
 };
 
 export type JoinDeps = {
@@ -90,6 +92,7 @@ export async function joinClips(request: JoinRequest, deps: JoinDeps = {}): Prom
   const placements: ClipPlacement[] = [];
   try {
     for (const [index, probe] of probes.entries()) {
+      request.signal?.throwIfAborted();
       const pcm = await loadClipPcm(probe, deps.decode);
       const frames = Math.floor(pcm.length / format.channels);
       const plan =
@@ -104,6 +107,7 @@ export async function joinClips(request: JoinRequest, deps: JoinDeps = {}): Prom
       placements.push({ id, startSample, samples: plan.frames, trimmed: plan.speech !== undefined });
       await writer.writeSilence(gaps[index] ?? 0);
     }
+    request.signal?.throwIfAborted();
     const { frames } = await writer.finish();
     return {
       sampleRate: format.sampleRate,
