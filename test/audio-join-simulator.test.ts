@@ -5,11 +5,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { captionCues } from '../src/audio/captions.js';
+import { decodeToPcm } from '../src/audio/ffmpeg-decode.js';
+import { locateFfmpeg } from '../src/audio/ffmpeg-locate.js';
 import { int16Samples } from '../src/audio/clip-pcm.js';
 import { joinClips } from '../src/audio/join-clips.js';
 import { DEFAULT_TRIM, msToFrames, thresholdAmplitude } from '../src/audio/silence.js';
 import { readWavInfo } from '../src/audio/wav-file.js';
-import { SAMPLE_RATE_HZ, servedAudio, speechPcm } from '../src/simulator/speech-audio.js';
+import { MP3_SAMPLES_PER_FRAME } from '../src/simulator/mp3.js';
+import { SAMPLE_RATE_HZ, servedAudio, speechPcm, speechSampleCount } from '../src/simulator/speech-audio.js';
 
 // The simulator's speech, exactly as it serves it for `--audio wav`, joined as a chapter would be.
 
@@ -93,3 +96,76 @@ test('simulator WAVs: total = trimmed clips + gaps, no loud sample lost, pads of
     return cue.endMs;
   }, 0);
 });
+
+const ffmpeg = await locateFfmpeg({ configuredPath: process.env.TTS_FFMPEG, searchPath: process.env.PATH });
+
+test(
+  "MP3 clips through ffmpeg: an encoded voice trimmed like a WAV, the simulator's silent MP3 kept whole",
+  { skip: ffmpeg === undefined && 'no ffmpeg' },
+  async () => {
+    assert.ok(ffmpeg !== undefined);
+    const [wavText, voiceText, silentText] = TEXTS;
+    const wav = join(dir, 'mp3-a.wav');
+    await writeFile(wav, servedAudio(wavText ?? '', 'wav'));
+    const voiceWav = join(dir, 'voice-source.wav');
+    await writeFile(voiceWav, servedAudio(voiceText ?? '', 'wav'));
+    const voice = join(dir, 'mp3-b.mp3');
+    const encode = spawnSync(ffmpeg.path, [
+      '-v',
+      'error',
+      '-i',
+      voiceWav,
+      '-c:a',
+      'libmp3lame',
+      '-b:a',
+      '64k',
+      voice,
+    ]);
+    assert.equal(encode.status, 0, encode.stderr.toString());
+    const silent = join(dir, 'mp3-c.mp3');
+    await writeFile(silent, servedAudio(silentText ?? '', 'mp3'));
+
+    const out = join(dir, 'mp3-joined.wav');
+    const layout = await joinClips(
+      {
+        clips: [
+          { id: 'wav', file: wav },
+          { id: 'voice', file: voice },
+          { id: 'silent', file: silent },
+        ],
+        out,
+        gapsMs: [500, 500],
+        trim: true,
+      },
+      { decode: (file) => decodeToPcm(ffmpeg.path, file) },
+    );
+    const [wavClip, voiceClip, silentClip] = layout.clips;
+    assert.ok(wavClip && voiceClip && silentClip);
+    assert.equal(
+      layout.totalSamples,
+      wavClip.samples + voiceClip.samples + silentClip.samples + 2 * msToFrames(500, SAMPLE_RATE_HZ),
+    );
+    assert.equal((await readWavInfo(out)).frames, layout.totalSamples);
+    assert.equal(ffmpegPcmBytes(out), layout.totalSamples * 2);
+
+    // The voice survives MP3 within a frame or so of its WAV length: found, trimmed to its pads.
+    const source = int16Samples(speechPcm(voiceText ?? ''));
+    const speech =
+      source.findLastIndex((value) => Math.abs(value) >= LOUD) -
+      source.findIndex((value) => Math.abs(value) >= LOUD) +
+      1;
+    assert.ok(voiceClip.trimmed);
+    assert.ok(
+      Math.abs(voiceClip.samples - (speech + 2 * PAD)) <= MP3_SAMPLES_PER_FRAME,
+      `voice ${voiceClip.samples} vs ${speech + 2 * PAD}`,
+    );
+    // Silent frames hold no speech: nothing to trim against, kept as decoded.
+    const silentFrames =
+      Math.ceil(speechSampleCount(silentText ?? '') / MP3_SAMPLES_PER_FRAME) * MP3_SAMPLES_PER_FRAME;
+    assert.equal(silentClip.trimmed, false);
+    assert.ok(
+      silentClip.samples <= silentFrames && silentClip.samples >= silentFrames - 2 * MP3_SAMPLES_PER_FRAME,
+      `silent ${silentClip.samples} of ${silentFrames}`,
+    );
+  },
+);
