@@ -2,6 +2,7 @@ import { setMaxListeners } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
 import { DelayedError, Queue, UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
 import type { Logger } from '../log.js';
+import { startNotifications } from '../notify/notifications.js';
 import { makeApiAnswerCounter } from '../queue/api-answer-counts.js';
 import { globalKeys, ROWS_QUEUE } from '../queue/keys.js';
 import type { RowJobData } from '../queue/row-job.js';
@@ -71,12 +72,14 @@ export function makeRowWorker(options: RowWorkerOptions): RowWorker {
   const now = options.now ?? Date.now;
   const keys = options.apiKeys ?? makeApiKeySource({ key: settings.segmindApiKey ?? '' });
   const guard = makeKeyGuard({ redis, prefix, keys, logger });
+  const notifications = startNotifications({ settings, logger, redis, connection });
   const halt = async (reason: string) => {
     const keyRefused = guard.refusedNow();
     await queue.pause();
     await redis.hset(globalKeys(prefix).halt, 'reason', reason, 'at', new Date(now()).toISOString());
     guard.onHalt();
     logger.error({ event: 'run_halted', reason }, haltMessage(keyRefused, keys.followsDotEnv));
+    await notifications.halted(reason, now());
   };
 
   const context: RowContext = {
@@ -96,6 +99,7 @@ export function makeRowWorker(options: RowWorkerOptions): RowWorker {
     logger,
     now,
     draining: draining.signal,
+    notify: notifications.notifier,
     makeClient: makeRowClientFactory({
       settings,
       budget,
@@ -145,6 +149,8 @@ export function makeRowWorker(options: RowWorkerOptions): RowWorker {
     worker,
     async stop() {
       draining.abort();
+      // A delivery cut short is taken again by another worker once its lock lapses.
+      const notifyClosed = notifications.close();
       const closing = worker.close();
       closing.catch(() => {});
       const timer = setTimeout(
@@ -166,6 +172,7 @@ export function makeRowWorker(options: RowWorkerOptions): RowWorker {
         clearTimeout(timer);
         stopping.abort(new Error('stopped'));
         await Promise.race([queue.close(), delay(1_000, undefined, { ref: false })]).catch(() => {});
+        await Promise.race([notifyClosed, delay(1_000, undefined, { ref: false })]).catch(() => {});
         watch.stop();
         redis.disconnect();
         connection.disconnect();

@@ -1,5 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { sweepStaleTemps } from '../../output/run-files.js';
+import { raiseRunFinished } from '../../notify/run-finished.js';
 import { writeRunManifests } from '../../report/run-manifests.js';
 import type { Row, RowContext } from './row-context.js';
 
@@ -28,6 +29,16 @@ export async function finishRun(row: Row, context: RowContext): Promise<void> {
         { event: 'run_finished', outDir: row.outDir, completed: written.completed, failed: written.failed },
         'run finished; manifest written',
       );
+      const { redis, prefix, notify: notifier, logger } = context;
+      await raiseRunFinished({
+        notifier,
+        redis,
+        prefix,
+        run: row.data.run,
+        outDir: row.outDir,
+        nowMs: context.now(),
+        logger,
+      });
       // What writers killed on this host left (a row's audio is swept when it completes; a writer
       // killed after another worker completed its row is swept here), and what others left long ago.
       await sweepStaleTemps(row.outDir, 'any', ABANDONED_TEMP_MS);

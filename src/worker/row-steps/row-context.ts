@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '../../log.js';
+import type { RunNotifier } from '../../notify/notify-queue.js';
 import type { RowJobData } from '../../queue/row-job.js';
 import type { SubmitJournal } from '../../output/submit-journal.js';
 import type { ProgressStore, RowProgress } from '../../queue/row-progress.js';
@@ -32,6 +33,8 @@ export type RowContext = {
   readonly protocol: ProtocolWatch;
   /** Stops the whole fleet (401, 403, 406, 410, an API that changed shape): pauses the queue with an operator message. */
   readonly halt: (reason: string) => Promise<void>;
+  /** Raises run events (`run.finished`, ...) for the webhook and command (see src/notify/). */
+  readonly notify: RunNotifier;
   /** The run's output directory from its metadata, checked to be the run's own; undefined when this machine cannot see it. */
   readonly runDir: (run: string) => Promise<string>;
   readonly logger: Logger;
