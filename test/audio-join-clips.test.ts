@@ -170,6 +170,16 @@ test('clips of different formats are refused before anything is written', async 
     joinClips({ clips: [], out: join(dir, 'none.wav'), gapsMs: [], trim: true }),
     /at least one clip/,
   );
+  await assert.rejects(
+    joinClips({
+      clips: [{ id: 'm', file: mono }],
+      out: join(dir, 'mismatch', 'p.wav'),
+      gapsMs: [],
+      trim: { padMs: -5 },
+    }),
+    /`padMs`/,
+  );
+  await assert.rejects(readdir(join(dir, 'mismatch')), { code: 'ENOENT' });
 });
 
 test('an MP3 clip without a decoder: NeedsFfmpeg, nothing written', async () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { DEFAULT_TRIM, findSpeech, planTrim, thresholdAmplitude } from '../src/audio/silence.js';
+import { DEFAULT_TRIM, findSpeech, planTrim, thresholdAmplitude, trimOptions } from '../src/audio/silence.js';
 
 const RATE = 24_000;
 const ms = (value: number): number => (value * RATE) / 1000;
@@ -98,4 +98,14 @@ test('a custom pad and interleaved stereo: a frame is loud when either channel i
   assert.deepEqual(plan, monoPlan);
   assert.ok(plan.speech !== undefined);
   assert.equal(plan.frames, plan.speech.last - plan.speech.first + 1 + ms(80));
+});
+
+test('trim options: defaults filled in, nonsense named', () => {
+  assert.deepEqual(trimOptions({ padMs: 40 }), { ...DEFAULT_TRIM, padMs: 40 });
+  assert.throws(() => trimOptions({ padMs: -1 }), /`padMs` to be a finite number >= 0, got `-1`/);
+  assert.throws(() => trimOptions({ holdMs: Number.NaN }), /`holdMs`/);
+  assert.throws(
+    () => trimOptions({ thresholdDbfs: 3 }),
+    /`thresholdDbfs` to be a finite number <= 0, got `3`/,
+  );
 });

@@ -1,6 +1,6 @@
 import { AudioFormatError } from './audio-errors.js';
 import { int16Bytes, loadClipPcm, probeClip, type ClipProbe, type Decode } from './clip-pcm.js';
-import { DEFAULT_TRIM, msToFrames, planTrim, type TrimOptions } from './silence.js';
+import { msToFrames, planTrim, trimOptions, type TrimOptions } from './silence.js';
 import type { PcmFormat } from './wav-file.js';
 import { createWavWriter } from './wav-writer.js';
 
@@ -86,8 +86,7 @@ export async function joinClips(request: JoinRequest, deps: JoinDeps = {}): Prom
   for (const clip of request.clips) probes.push(await probeClip(clip.file, deps.decode));
   const format = sameFormat(probes);
   const gaps = gapFrames(request, format.sampleRate);
-  const trim =
-    request.trim === false ? undefined : { ...DEFAULT_TRIM, ...(request.trim === true ? {} : request.trim) };
+  const trim = request.trim === false ? undefined : trimOptions(request.trim === true ? {} : request.trim);
   const writer = await createWavWriter(request.out, format);
   const placements: ClipPlacement[] = [];
   try {

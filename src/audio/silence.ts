@@ -13,6 +13,22 @@ export type TrimOptions = {
 
 export const DEFAULT_TRIM: TrimOptions = { thresholdDbfs: -50, holdMs: 20, padMs: 120 };
 
+/** `DEFAULT_TRIM` with `overrides`, each checked: a finite level <= 0 dBFS, lengths >= 0 ms. */
+export function trimOptions(overrides: Partial<TrimOptions> = {}): TrimOptions {
+  const options = { ...DEFAULT_TRIM, ...overrides };
+  if (!Number.isFinite(options.thresholdDbfs) || options.thresholdDbfs > 0) {
+    throw new RangeError(
+      `Expected \`thresholdDbfs\` to be a finite number <= 0, got \`${options.thresholdDbfs}\``,
+    );
+  }
+  for (const name of ['holdMs', 'padMs'] as const) {
+    if (!Number.isFinite(options[name]) || options[name] < 0) {
+      throw new RangeError(`Expected \`${name}\` to be a finite number >= 0, got \`${options[name]}\``);
+    }
+  }
+  return options;
+}
+
 /** Frame indices of the first and last frame of speech (inclusive). */
 export type SpeechSpan = { readonly first: number; readonly last: number };
 
