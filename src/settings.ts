@@ -3,7 +3,7 @@ import { parseEnv } from 'node:util';
 import { ConfigError } from './errors.js';
 import { CHUNK_CAP_CHARS, DEFAULT_CHUNK_CHARS, MIN_CHUNK_CHARS } from './book/chunk-limits.js';
 import { isModelSlug, MODELS, type ModelSlug } from './segmind/models.js';
-import { MINUTE, SECOND } from './time.js';
+import { MILLISECOND, MINUTE, SECOND } from './time.js';
 
 /** How the worker spaces its status polls. `adaptive` is the default; the others are for comparison. */
 export const POLL_SCHEDULES = ['adaptive', 'fixed', 'exponential'] as const;
@@ -75,6 +75,18 @@ export type Settings = {
   readonly notifyCommand: string | undefined;
   /** ffmpeg to use for the audiobook (`TTS_FFMPEG`, a path); else `ffmpeg` on PATH, else the npm package's. */
   readonly ffmpegPath: string | undefined;
+  /** Chapter assembly, fixed per run at enqueue: silence after a spoken chapter title (`TTS_PAUSE_TITLE_MS`). */
+  readonly pauseTitleMs: number;
+  /** Silence between two chunks of a chapter (`TTS_PAUSE_PARAGRAPH_MS`). */
+  readonly pauseParagraphMs: number;
+  /** Silence between two chapters of the audiobook (`TTS_PAUSE_CHAPTER_MS`). */
+  readonly pauseChapterMs: number;
+  /** Each clip's leading and trailing silence is trimmed to this pad before joining (`TTS_TRIM_PAD_MS`). */
+  readonly trimPadMs: number;
+  /** Tests only: an assembly job pauses this long with its output half-written (`TTS_ASSEMBLY_TEST_PAUSE_MS`). */
+  readonly assemblyTestPauseMs: number;
+  /** `PATH`: where the assembly looks for `ffmpeg` when `TTS_FFMPEG` is not set. */
+  readonly searchPath: string | undefined;
 };
 
 export const DEFAULT_SETTINGS = {
@@ -100,6 +112,10 @@ export const DEFAULT_SETTINGS = {
   dashboardHost: '127.0.0.1',
   dashboardPort: 3000,
   chunkChars: DEFAULT_CHUNK_CHARS,
+  pauseTitleMs: 1200 * MILLISECOND,
+  pauseParagraphMs: 600 * MILLISECOND,
+  pauseChapterMs: 2500 * MILLISECOND,
+  trimPadMs: 120 * MILLISECOND,
 } as const satisfies Partial<Settings>;
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -254,5 +270,11 @@ export function loadSettings(env: Env = process.env): Settings {
     notifySecret: text(env, 'TTS_NOTIFY_SECRET'),
     notifyCommand: text(env, 'TTS_NOTIFY_CMD'),
     ffmpegPath: text(env, 'TTS_FFMPEG'),
+    pauseTitleMs: integer(env, 'TTS_PAUSE_TITLE_MS', DEFAULT_SETTINGS.pauseTitleMs, 0),
+    pauseParagraphMs: integer(env, 'TTS_PAUSE_PARAGRAPH_MS', DEFAULT_SETTINGS.pauseParagraphMs, 0),
+    pauseChapterMs: integer(env, 'TTS_PAUSE_CHAPTER_MS', DEFAULT_SETTINGS.pauseChapterMs, 0),
+    trimPadMs: integer(env, 'TTS_TRIM_PAD_MS', DEFAULT_SETTINGS.trimPadMs, 0),
+    assemblyTestPauseMs: integer(env, 'TTS_ASSEMBLY_TEST_PAUSE_MS', 0, 0),
+    searchPath: text(env, 'PATH'),
   };
 }

@@ -21,6 +21,7 @@ import { scanVerdict } from '../enqueue/scan-verdict.js';
 import { describeSchedule, parseScheduleAt } from '../enqueue/schedule-at.js';
 import { formatProblems, ScriptError } from '../script/problems.js';
 import { checkScriptFile } from '../script/read-script.js';
+import { assemblyPauses } from '../assembly/assembly-settings.js';
 import { defineCommand } from './command-args.js';
 import { limitHeapGrowthForEnqueue } from './heap-growth.js';
 
@@ -41,6 +42,8 @@ Options:
                      minute means now) or an ISO time (2026-05-01T02:00, +01:00 or Z for a zone)
   --metadata COL     carry column COL as metadata although its name looks like a misspelled field
                      (voice1, Voice_1, temprature are refused otherwise); COL,COL or repeated
+  --chapters         join the rows into chapter files and an audiobook, grouped by their
+                     \`chapter\` column (a book's rows always are; see TTS_PAUSE_*_MS)
   --dry-run          print rows, characters, API calls, cost, time and start; add nothing
   --skip-invalid     enqueue the valid rows and list the invalid ones (default: refuse the script)
   -h, --help         show this help
@@ -68,6 +71,7 @@ const ARGS = {
     temperature: { type: 'string' },
     at: { type: 'string' },
     metadata: { type: 'string', multiple: true },
+    chapters: { type: 'boolean' },
     'dry-run': { type: 'boolean' },
     'skip-invalid': { type: 'boolean' },
   },
@@ -148,7 +152,14 @@ export const runEnqueueCommand = defineCommand(HELP, ARGS, async ({ values, posi
     queue.on('error', () => {});
     const result = await enqueueScan(
       scan,
-      { run, outDir, defaults, scheduledAt, runId: mark.run_id },
+      {
+        run,
+        outDir,
+        defaults,
+        scheduledAt,
+        runId: mark.run_id,
+        chapters: { chapters: values.chapters === true, pauses: assemblyPauses(settings) },
+      },
       {
         redis,
         queue,

@@ -2,6 +2,7 @@ import { HINT } from '../hints.js';
 import { formatEta } from '../status/render.js';
 import type { QueueState, RunProgress } from '../status/run-progress.js';
 import { escapeHtml } from './html.js';
+import { renderRunChapters } from './run-chapters.js';
 import { groupByReasonLabel } from './reason-label.js';
 
 /** Columns of the runs table; `RUN_COLUMNS.length` is the span of a run's detail line. */
@@ -56,7 +57,7 @@ function detailRow(p: RunProgress): string {
     p.outDir === ''
       ? 'files: (output directory unknown)'
       : `files: <code class="out-dir">${escapeHtml(p.outDir)}</code> (audio, manifest.jsonl as rows finish, manifest.json and manifest.csv when the run is finished)`;
-  return `<tr class="details" data-run-details="${escapeHtml(p.run)}"><td colspan="${RUN_COLUMNS.length}">${files}${failureList(p)}</td></tr>`;
+  return `<tr class="details" data-run-details="${escapeHtml(p.run)}"><td colspan="${RUN_COLUMNS.length}">${files}${renderRunChapters(p.chapters)}${failureList(p)}</td></tr>`;
 }
 
 /** The runs table's body: each run's figures, then its detail line. */

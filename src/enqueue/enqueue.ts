@@ -1,4 +1,5 @@
 import type { Queue } from 'bullmq';
+import { saveChapterPlan, scheduleAfterEnqueue, type EnqueueChapters } from '../assembly/enqueue-chapters.js';
 import type { Redis } from 'ioredis';
 import { claimRunDir, type RunMark } from '../output/run-mark.js';
 import { globalKeys, runKeys } from '../queue/keys.js';
@@ -24,6 +25,8 @@ export type EnqueuePlan = {
   readonly scheduledAt: number;
   /** The run's id from the mark of its output directory (see claimRunOutput). */
   readonly runId: string;
+  /** `--chapters` and the assembly's pauses (default: no `--chapters`, the default pauses; books always get chapters). */
+  readonly chapters?: EnqueueChapters;
 };
 
 export type EnqueueDeps = {
@@ -123,6 +126,10 @@ async function enqueueLocked(
     jobsAddedExact: true,
   };
   try {
+    const chapterPlan = await saveChapterPlan(
+      { redis, prefix, run, outDir: plan.outDir, scan, spool: deps.spool },
+      plan.chapters,
+    );
     deps.progress.start('checking', scan.validRows, 'rows');
     const state = { redis, queue: deps.queue, prefix, run, outDir: plan.outDir, signal: deps.signal };
     const reconciled = await reconcileRun(state, scan, (checked) => deps.progress.update(checked));
@@ -168,6 +175,7 @@ async function enqueueLocked(
     const manifests = finishedHere
       ? await writeRunManifests({ redis, prefix, run, outDir: plan.outDir })
       : undefined;
+    if (chapterPlan !== undefined) await scheduleAfterEnqueue(redis, prefix, run);
     return { ...counts, added, rescheduled, manifests };
   } catch (error) {
     deps.progress.stop();

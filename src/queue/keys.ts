@@ -4,6 +4,8 @@
  * scripts that touch several of them need.
  */
 export const ROWS_QUEUE = 'rows';
+/** The BullMQ queue of chapter and book assembly jobs (see src/assembly/). */
+export const ASSEMBLY_QUEUE = 'assembly';
 
 export function runKeys(prefix: string, run: string) {
   const base = `${prefix}:run:${run}`;
@@ -23,6 +25,8 @@ export function runKeys(prefix: string, run: string) {
     enqueueLock: `${base}:enqueue-lock`,
     /** Hash of counters: calls, submits, cost_micro_usd, audio_ms, ... */
     stats: `${base}:stats`,
+    /** Hash: `chapter:<index>` / `book` -> JSON of what was assembled (see assembly/assembly-state.ts). */
+    assembly: `${base}:assembly`,
   } as const;
 }
 

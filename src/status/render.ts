@@ -1,3 +1,4 @@
+import { formatRunChapters } from '../assembly/chapter-progress.js';
 import { HINT } from '../hints.js';
 import { formatLocalTime } from '../time.js';
 import type { QueueState, RunProgress } from './run-progress.js';
@@ -77,7 +78,7 @@ export function formatRunDetail(progress: RunProgress, queue?: QueueState): stri
     for (const { reason, rows } of p.failures) lines.push(`  ${String(rows).padStart(6)}  ${reason}`);
     lines.push(`  (send them back with \`${HINT.retry(p.run)}\`)`);
   }
-  return `${lines.join('\n')}\n`;
+  return `${lines.join('\n')}\n${p.chapters ? formatRunChapters(p.chapters) : ''}`;
 }
 
 const COLUMNS = [

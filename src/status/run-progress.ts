@@ -1,5 +1,7 @@
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { readRunChapters, type RunChapters } from '../assembly/chapter-progress.js';
+import { makePlanCache } from '../assembly/plan-store.js';
 import { readEnqueueState, rowsWithoutJob, type EnqueueState } from '../enqueue/enqueue-state.js';
 import { globalKeys, runKeys } from '../queue/keys.js';
 import { decodeRunMeta } from '../queue/run-meta.js';
@@ -37,6 +39,8 @@ export type RunProgress = {
   readonly withoutJob: number;
   /** The script last enqueued into the run (to run the same enqueue again). */
   readonly script: string;
+  /** A run with chapters (a book, or `--chapters`): each chapter's rows and assembly. */
+  readonly chapters?: RunChapters;
 };
 
 /** The queue as a whole: paused, and why when the API refused the account. */
@@ -142,6 +146,7 @@ export async function readProgress(options: ReadProgressOptions): Promise<RunPro
   const runs = options.runs ?? (await listRuns(redis, prefix));
   const jobsByRun = await countJobsByRun({ queue, redis, prefix });
   const results: RunProgress[] = [];
+  const readPlan = makePlanCache();
   for (const run of runs) {
     const keys = runKeys(prefix, run);
     const [meta, stats, rows, enqueue] = await Promise.all([
@@ -153,18 +158,18 @@ export async function readProgress(options: ReadProgressOptions): Promise<RunPro
     if (!meta['name'] && rows === 0) continue;
     const jobs = jobsByRun.get(run) ?? emptyJobCounts();
     const failures = options.withFailures && jobs.failed > 0 ? await failureReasons(queue, redis, run) : [];
-    results.push(
-      computeProgress({
-        run,
-        meta,
-        stats,
-        rows,
-        jobs,
-        failures,
-        enqueue,
-        nowMs: options.nowMs ?? Date.now(),
-      }),
-    );
+    const chapters = await readRunChapters({ redis, prefix, readPlan }, run);
+    const progress = computeProgress({
+      run,
+      meta,
+      stats,
+      rows,
+      jobs,
+      failures,
+      enqueue,
+      nowMs: options.nowMs ?? Date.now(),
+    });
+    results.push(chapters === undefined ? progress : { ...progress, chapters });
   }
   return results;
 }

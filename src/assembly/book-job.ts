@@ -1,0 +1,122 @@
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { writeFileAtomic } from '../output/run-files.js';
+import type { BookJobData } from './assembly-jobs.js';
+import {
+  noteBookAssembled,
+  readChapterMarker,
+  type AudioLayout,
+  type ChapterMarker,
+} from './assembly-state.js';
+import { bookLayout, samplesToMs, type BookLayout } from './book-layout.js';
+import { CHAPTERS_DIR, type AssemblyJobDeps, type AssemblyOutcome } from './chapter-job.js';
+import { shownTitle } from './chapter-plan.js';
+import { CHAPTERS_JSON, chaptersJson, readChaptersJson } from './chapters-json.js';
+import { sweepEncoderTemps } from './encoder-temps.js';
+import { runPlan } from './schedule-assembly.js';
+
+/** What the audiobook's encoder takes (audio/m4b-encode.ts through the worker's adapter). */
+export type M4bInput = {
+  readonly chapters: readonly { readonly title: string; readonly file: string }[];
+  readonly gapMs: number;
+  /** Absolute path of the m4b. */
+  readonly out: string;
+  readonly tags: {
+    readonly title: string;
+    readonly author: string | undefined;
+    readonly cover: string | undefined;
+  };
+};
+
+export type BookTools = {
+  /** Undefined when this machine has no ffmpeg: the fallback files are written instead. */
+  readonly encodeM4b: ((input: M4bInput) => Promise<void>) | undefined;
+  /** The ffmetadata file's text and the exact command that makes the m4b from it and the chapters. */
+  readonly fallback: (
+    input: M4bInput,
+    layout: BookLayout,
+    ffmetadataPath: string,
+  ) => { ffmetadata: string; command: string };
+  /** One cue per sentence; clip texts by row id. */
+  readonly captions: (
+    layout: AudioLayout,
+    texts: ReadonlyMap<string, string>,
+  ) => { srt: string; vtt: string };
+};
+
+/**
+ * Makes the audiobook of one version from its chapters' files: the m4b (or without ffmpeg, an
+ * ffmetadata file and the command to finish), captions, then chapters.json last, which carries
+ * the version and is the book's done-marker. Every file is written to a temporary name and renamed.
+ */
+export async function assembleBook(
+  data: BookJobData,
+  tools: BookTools,
+  deps: AssemblyJobDeps,
+): Promise<AssemblyOutcome> {
+  const found = await runPlan(deps, data.run);
+  if (found === undefined || found.plan.chapters.length !== data.chapters.length) return 'stale';
+  const { plan, outDir } = found;
+  const markers: ChapterMarker[] = [];
+  for (const chapter of plan.chapters) {
+    const marker = await readChapterMarker(outDir, chapter.index);
+    if (marker === undefined || marker.version !== data.chapters[chapter.index - 1]) return 'stale';
+    markers.push(marker);
+  }
+  const name = plan.run;
+  const m4bPath = join(outDir, `${name}.m4b`);
+  const existing = await readChaptersJson(outDir);
+  const m4bThere = existing?.m4b == null || (await stat(m4bPath).catch(() => undefined)) !== undefined;
+  if (existing?.version === data.version && m4bThere) return 'current';
+
+  const layout = bookLayout(markers, plan.pauses.chapterMs);
+  const input: M4bInput = {
+    chapters: plan.chapters.map((chapter) => ({
+      title: shownTitle(chapter),
+      file: join(outDir, CHAPTERS_DIR, chapter.file),
+    })),
+    gapMs: plan.pauses.chapterMs,
+    out: m4bPath,
+    tags: {
+      title: plan.title,
+      author: plan.author ?? undefined,
+      cover: plan.cover === null ? undefined : join(outDir, plan.cover),
+    },
+  };
+  let ffmpegCommand: string | null = null;
+  await sweepEncoderTemps(outDir, `${name}.m4b`);
+  if (tools.encodeM4b !== undefined) {
+    await tools.encodeM4b(input);
+  } else {
+    const ffmetadataName = `${name}.ffmetadata`;
+    const fallback = tools.fallback(input, layout, join(outDir, ffmetadataName));
+    await writeFileAtomic(outDir, ffmetadataName, fallback.ffmetadata);
+    await writeFileAtomic(outDir, `${name}.m4b.sh`, `#!/bin/sh\n${fallback.command}\n`);
+    ffmpegCommand = fallback.command;
+    deps.logger.warn(
+      { event: 'audiobook_needs_ffmpeg', run: name, command: fallback.command },
+      'no ffmpeg here: chapters, captions and chapters.json are written; run this command to make the m4b',
+    );
+  }
+  if (deps.testPauseMs > 0) await delay(deps.testPauseMs);
+
+  const texts = new Map(
+    plan.chapters.flatMap((chapter) => chapter.rows.map((row) => [row.id, row.text] as const)),
+  );
+  const captions = tools.captions(layout, texts);
+  await writeFileAtomic(outDir, `${name}.srt`, captions.srt);
+  await writeFileAtomic(outDir, `${name}.vtt`, captions.vtt);
+  const m4b = tools.encodeM4b === undefined ? null : `${name}.m4b`;
+  const document = chaptersJson(plan, layout, data.version, {
+    m4b,
+    srt: `${name}.srt`,
+    vtt: `${name}.vtt`,
+    ffmpegCommand,
+  });
+  await writeFileAtomic(outDir, CHAPTERS_JSON, `${JSON.stringify(document, null, 2)}\n`);
+  const durationMs = samplesToMs(layout.totalSamples, layout.sampleRate);
+  await noteBookAssembled(deps.redis, deps.prefix, name, { version: data.version, durationMs, file: m4b });
+  deps.logger.info({ event: 'book_assembled', run: name, m4b, durationMs }, 'audiobook assembled');
+  return 'assembled';
+}

@@ -1,0 +1,106 @@
+import type { Queue } from 'bullmq';
+import type { RedisClient } from '../redis/connection.js';
+import { runKeys } from '../queue/keys.js';
+import { ASSEMBLY_JOB_OPTIONS, bookJobId, chapterJobId, type AssemblyJobData } from './assembly-jobs.js';
+import { readChapterMarker } from './assembly-state.js';
+import { chapterReadiness } from './chapter-readiness.js';
+import type { ChapterPlan, PlanChapter } from './chapter-plan.js';
+import { PLAN_META_FIELD } from './plan-store.js';
+import { bookVersion } from './versions.js';
+
+export type AssemblyScheduler = {
+  /** After a row is recorded (or found recorded): its chapter's job, once every row of it is done. */
+  afterRow(run: string, rowId: string): Promise<void>;
+  /** Every complete chapter's job, and the book's if they are all assembled (enqueue of a finished run). */
+  afterEnqueue(run: string): Promise<void>;
+  /** The book's job, once every chapter's file holds its current version (after a chapter job). */
+  afterChapter(run: string): Promise<void>;
+};
+
+export type SchedulerDeps = {
+  readonly redis: RedisClient;
+  readonly prefix: string;
+  readonly queue: Queue<AssemblyJobData>;
+  /** The plan in a run directory (cached: see makePlanCache). */
+  readonly readPlan: (outDir: string) => Promise<ChapterPlan | undefined>;
+};
+
+/** The run's plan and directory, or undefined when the run has no chapters. */
+export async function runPlan(
+  deps: Pick<SchedulerDeps, 'redis' | 'prefix' | 'readPlan'>,
+  run: string,
+): Promise<{ plan: ChapterPlan; outDir: string } | undefined> {
+  const [outDir, pointer] = await deps.redis.hmget(runKeys(deps.prefix, run).meta, 'outDir', PLAN_META_FIELD);
+  if (!outDir || !pointer) return undefined;
+  const plan = await deps.readPlan(outDir);
+  return plan?.run === run ? { plan, outDir } : undefined;
+}
+
+const chapterOfRow = new WeakMap<ChapterPlan, Map<string, PlanChapter>>();
+
+function findChapter(plan: ChapterPlan, rowId: string): PlanChapter | undefined {
+  let byRow = chapterOfRow.get(plan);
+  if (byRow === undefined) {
+    byRow = new Map(
+      plan.chapters.flatMap((chapter) => chapter.rows.map((row) => [row.id, chapter] as const)),
+    );
+    chapterOfRow.set(plan, byRow);
+  }
+  return byRow.get(rowId);
+}
+
+export function makeAssemblyScheduler(deps: SchedulerDeps): AssemblyScheduler {
+  const { redis, prefix, queue } = deps;
+
+  const addChapterJob = async (plan: ChapterPlan, chapter: PlanChapter): Promise<boolean> => {
+    const readiness = await chapterReadiness(redis, prefix, plan, chapter);
+    if (!readiness.ready) return false;
+    const data = {
+      kind: 'chapter',
+      run: plan.run,
+      index: chapter.index,
+      version: readiness.version,
+    } as const;
+    await queue.add('chapter', data, {
+      ...ASSEMBLY_JOB_OPTIONS,
+      jobId: chapterJobId(plan.run, chapter.index, readiness.version),
+    });
+    return true;
+  };
+
+  const addBookJobIfDue = async (plan: ChapterPlan, outDir: string): Promise<void> => {
+    const versions: string[] = [];
+    for (const chapter of plan.chapters) {
+      const [readiness, marker] = await Promise.all([
+        chapterReadiness(redis, prefix, plan, chapter),
+        readChapterMarker(outDir, chapter.index),
+      ]);
+      if (!readiness.ready || marker?.version !== readiness.version) return;
+      versions.push(readiness.version);
+    }
+    const version = bookVersion(plan, versions);
+    await queue.add(
+      'book',
+      { kind: 'book', run: plan.run, version, chapters: versions },
+      { ...ASSEMBLY_JOB_OPTIONS, jobId: bookJobId(plan.run, version) },
+    );
+  };
+
+  return {
+    async afterRow(run, rowId) {
+      const found = await runPlan(deps, run);
+      const chapter = found && findChapter(found.plan, rowId);
+      if (found && chapter) await addChapterJob(found.plan, chapter);
+    },
+    async afterEnqueue(run) {
+      const found = await runPlan(deps, run);
+      if (found === undefined) return;
+      for (const chapter of found.plan.chapters) await addChapterJob(found.plan, chapter);
+      await addBookJobIfDue(found.plan, found.outDir);
+    },
+    async afterChapter(run) {
+      const found = await runPlan(deps, run);
+      if (found) await addBookJobIfDue(found.plan, found.outDir);
+    },
+  };
+}
