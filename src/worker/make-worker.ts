@@ -1,6 +1,9 @@
 import { setMaxListeners } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
 import { DelayedError, Queue, UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
+import { findAudioTools } from '../assembly/audio-tools.js';
+import type { AssemblyJobData } from '../assembly/assembly-jobs.js';
+import { makeAssemblyWorker } from '../assembly/assembly-worker.js';
 import type { Logger } from '../log.js';
 import { startNotifications } from '../notify/notifications.js';
 import { makeApiAnswerCounter } from '../queue/api-answer-counts.js';
@@ -39,6 +42,8 @@ export type RowWorkerOptions = {
 
 export type RowWorker = {
   readonly worker: Worker<RowJobData>;
+  /** The process's chapter and book assembly (see src/assembly/assembly-worker.ts). */
+  readonly assembly: Worker<AssemblyJobData>;
   /**
    * Stops taking rows and waits for those in flight; after the grace period they are handed
    * back to the queue with their request ids, so nothing is lost either way. Resolves within the
@@ -112,6 +117,8 @@ export function makeRowWorker(options: RowWorkerOptions): RowWorker {
   const processor = async (job: Job<RowJobData>, token?: string) => {
     try {
       await processRow(job, token ?? '', context, stopping.signal);
+      // Every way a row ends done (also found already recorded): its chapter may be complete now.
+      await assembly.scheduler.afterRow(job.data.run, job.data.id);
     } catch (error) {
       if (error instanceof HandBack) {
         if (error.delayMs > 0) {
@@ -131,6 +138,15 @@ export function makeRowWorker(options: RowWorkerOptions): RowWorker {
   };
 
   const lockDurationMs = options.lockDurationMs ?? settings.lockDurationMs;
+  const assembly = makeAssemblyWorker({
+    redis,
+    connection: makeRedis(settings.redisUrl, 'worker'),
+    prefix,
+    logger,
+    lockDurationMs,
+    testPauseMs: settings.assemblyTestPauseMs,
+    tools: () => findAudioTools(settings, logger),
+  });
   const worker = new Worker<RowJobData>(ROWS_QUEUE, processor, {
     connection,
     prefix,
@@ -147,10 +163,13 @@ export function makeRowWorker(options: RowWorkerOptions): RowWorker {
 
   return {
     worker,
+    assembly: assembly.worker,
     async stop() {
       draining.abort();
       // A delivery cut short is taken again by another worker once its lock lapses.
       const notifyClosed = notifications.close();
+      // An assembly cut short by the grace period is taken again by another worker (its lock lapses).
+      const assemblyClosed = assembly.close(settings.shutdownGraceMs + CLOSE_BOUND_MS);
       const closing = worker.close();
       closing.catch(() => {});
       const timer = setTimeout(
@@ -171,6 +190,7 @@ export function makeRowWorker(options: RowWorkerOptions): RowWorker {
       } finally {
         clearTimeout(timer);
         stopping.abort(new Error('stopped'));
+        await assemblyClosed;
         await Promise.race([queue.close(), delay(1_000, undefined, { ref: false })]).catch(() => {});
         await Promise.race([notifyClosed, delay(1_000, undefined, { ref: false })]).catch(() => {});
         watch.stop();
