@@ -1,4 +1,5 @@
 import type { Writable } from 'node:stream';
+import type { Settings } from '../settings.js';
 import type { RunProgress } from '../status/run-progress.js';
 
 /** What a demo made, for its summary. */
@@ -17,6 +18,14 @@ export type DemoSpec<T> = {
   readonly run: string;
   readonly script: string;
   /** Runs once every row is finished, with the worker still running (a book's assembly needs it). */
-  readonly afterRows: (run: { runDir: string; out: Writable; signal: AbortSignal }) => Promise<T>;
+  readonly afterRows: (run: {
+    runDir: string;
+    out: Writable;
+    signal: AbortSignal;
+    /** The demo's settings (its Redis, simulator and key prefix). */
+    settings: Settings;
+    /** The environment the settings were read from. */
+    env: Readonly<Record<string, string | undefined>>;
+  }) => Promise<T>;
   readonly summary: (made: MadeRun<T>) => DemoSummary;
 };

@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { join, relative } from 'node:path';
+import { FFMPEG_NPM_PACKAGE, locateFfmpeg } from '../audio/ffmpeg-locate.js';
 import type { CliContext } from '../cli/context.js';
 import { MINUTE } from '../time.js';
 import type { DemoSpec, DemoSummary, MadeRun } from './demo-spec.js';
@@ -16,6 +17,21 @@ const CHAPTERS_JSON = 'chapters.json';
 
 /** What the book demo found once its rows were done: the assembled book, or why there is none. */
 export type BookOutputs = { readonly book: DemoAudiobook } | { readonly missing: string };
+
+/** Which ffmpeg the worker's assembly will find (it looks the same way), for the user to know. */
+async function ffmpegLine(
+  configuredPath: string | undefined,
+  searchPath: string | undefined,
+): Promise<string> {
+  try {
+    const ffmpeg = await locateFfmpeg({ configuredPath, searchPath });
+    return ffmpeg === undefined
+      ? `ffmpeg: none found (TTS_FFMPEG, \`ffmpeg\` on the PATH, the npm package ${FFMPEG_NPM_PACKAGE}): no m4b, its files and the command that makes it instead`
+      : `ffmpeg: ${ffmpeg.path} (${ffmpeg.source === 'npm' ? `the npm package ${FFMPEG_NPM_PACKAGE}` : ffmpeg.source}, version ${ffmpeg.version})`;
+  } catch (error) {
+    return `ffmpeg: ${(error as Error).message}`;
+  }
+}
 
 function clock(ms: number): string {
   const seconds = ms / 1000;
@@ -38,7 +54,7 @@ function bookSummary({ progress: p, runDir, outputs }: MadeRun<BookOutputs>): De
   const made = [
     `book: ${book.title}${book.author === null ? '' : `, by ${book.author}`}: ${book.chapters.length} chapters, ${clock(book.durationMs)} of audio`,
     book.m4b === null
-      ? `audiobook: no ffmpeg found (TTS_FFMPEG, the PATH or the optional npm package), so no m4b; the command that makes it from the files below:\n  ${book.ffmpegCommand ?? '(none written)'}`
+      ? `audiobook: none without an ffmpeg; to make ${join(runDir, `${DEMO_BOOK_RUN}.m4b`)}, run in ${runDir}:\n  ${book.ffmpegCommand ?? '(no command written)'}`
       : `audiobook: ${join(runDir, book.m4b)} (AAC, a chapter mark per chapter, title and author tags)`,
     `chapters: ${join(runDir, 'chapters.json')}, and each chapter's audio:`,
     ...book.chapters.map(
@@ -53,8 +69,10 @@ function bookSummary({ progress: p, runDir, outputs }: MadeRun<BookOutputs>): De
 export const BOOK_DEMO: DemoSpec<BookOutputs> = {
   run: DEMO_BOOK_RUN,
   script: DEMO_BOOK,
-  async afterRows({ runDir, out, signal }) {
-    out.write('assembling the chapters and the audiobook...\n');
+  async afterRows({ runDir, out, signal, settings, env }) {
+    out.write(
+      `${await ffmpegLine(settings.ffmpegPath, env.PATH)}\nassembling the chapters and the audiobook...\n`,
+    );
     const done = await waitForFile(join(runDir, CHAPTERS_JSON), { signal, timeoutMs: ASSEMBLY_WAIT_MS });
     if (!done) {
       return {
