@@ -4,8 +4,10 @@
 // BENCHMARKS.md. See BENCHMARKS.md for what each figure means.
 import { parseArgs } from 'node:util';
 import { log, type Figures, type ScenarioResult, type TableRow } from './common.js';
+import { benchChunking } from './chunking.js';
 import { benchCompletion } from './completion.js';
 import { benchEnqueue } from './enqueue.js';
+import { benchM4b } from './m4b.js';
 import { benchPolling } from './polling.js';
 import { benchRateLimited } from './rate-limited.js';
 import { benchRedisMemory } from './redis-memory.js';
@@ -37,9 +39,17 @@ const SCENARIOS: Record<string, () => Promise<ScenarioResult>> = {
   'redis-memory': () => benchRedisMemory(quick),
   completion: () => benchCompletion(quick),
   'worker-rss': () => benchWorkerRss(quick),
+  chunking: () => benchChunking(quick),
+  m4b: () => benchM4b(quick),
 };
 /** Scenarios whose table has its own section of BENCHMARKS.md (so that one can be rerun alone). */
-const OWN_SECTION: ReadonlySet<string> = new Set(['redis-memory', 'completion', 'worker-rss']);
+const OWN_SECTION: ReadonlySet<string> = new Set([
+  'redis-memory',
+  'completion',
+  'worker-rss',
+  'chunking',
+  'm4b',
+]);
 const only = values.only?.split(',') ?? Object.keys(SCENARIOS);
 for (const name of only)
   if (!SCENARIOS[name])
