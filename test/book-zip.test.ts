@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { crc32 } from 'node:zlib';
 import { strToU8, zipSync } from 'fflate';
 import { readEpubBook } from '../src/book/epub-reader.js';
 import { openZipArchive } from '../src/book/zip-archive.js';
@@ -32,6 +33,68 @@ function declaringSize(zip: Uint8Array, name: string, size: number): Uint8Array 
   view.setUint32(directory + 24, size, true);
   view.setUint32(local + 22, size, true);
   return copy;
+}
+
+/**
+ * A zip of stored entries written by hand in the ZIP64 form: every entry's sizes and offset in
+ * its ZIP64 extra field (0xFFFFFFFF in the header), and a ZIP64 end record with its locator.
+ * `declared` overrides an entry's declared size.
+ */
+function zip64Of(files: Record<string, string>, declared: Record<string, number> = {}): Uint8Array {
+  const parts: Buffer[] = [];
+  const directory: Buffer[] = [];
+  let offset = 0;
+  for (const [name, text] of Object.entries(files)) {
+    const data = Buffer.from(text, 'utf8');
+    const nameBytes = Buffer.from(name, 'utf8');
+    const local = Buffer.alloc(30);
+    local.writeUInt32LE(0x04034b50, 0);
+    local.writeUInt16LE(45, 4);
+    local.writeUInt32LE(crc32(data), 14);
+    local.writeUInt32LE(data.length, 18);
+    local.writeUInt32LE(data.length, 22);
+    local.writeUInt16LE(nameBytes.length, 26);
+    parts.push(local, nameBytes, data);
+    const extra = Buffer.alloc(4 + 24);
+    extra.writeUInt16LE(1, 0);
+    extra.writeUInt16LE(24, 2);
+    extra.writeBigUInt64LE(BigInt(declared[name] ?? data.length), 4);
+    extra.writeBigUInt64LE(BigInt(data.length), 12);
+    extra.writeBigUInt64LE(BigInt(offset), 20);
+    const entry = Buffer.alloc(46);
+    entry.writeUInt32LE(0x02014b50, 0);
+    entry.writeUInt16LE(45, 4);
+    entry.writeUInt16LE(45, 6);
+    entry.writeUInt16LE(0x800, 8);
+    entry.writeUInt32LE(crc32(data), 16);
+    entry.writeUInt32LE(0xffffffff, 20);
+    entry.writeUInt32LE(0xffffffff, 24);
+    entry.writeUInt16LE(nameBytes.length, 28);
+    entry.writeUInt16LE(extra.length, 30);
+    entry.writeUInt32LE(0xffffffff, 42);
+    directory.push(entry, nameBytes, extra);
+    offset += local.length + nameBytes.length + data.length;
+  }
+  const directoryBytes = Buffer.concat(directory);
+  const count = Object.keys(files).length;
+  const end64 = Buffer.alloc(56);
+  end64.writeUInt32LE(0x06064b50, 0);
+  end64.writeBigUInt64LE(44n, 4);
+  end64.writeBigUInt64LE(BigInt(count), 24);
+  end64.writeBigUInt64LE(BigInt(count), 32);
+  end64.writeBigUInt64LE(BigInt(directoryBytes.length), 40);
+  end64.writeBigUInt64LE(BigInt(offset), 48);
+  const locator = Buffer.alloc(20);
+  locator.writeUInt32LE(0x07064b50, 0);
+  locator.writeBigUInt64LE(BigInt(offset + directoryBytes.length), 8);
+  locator.writeUInt32LE(1, 16);
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0);
+  end.writeUInt16LE(0xffff, 8);
+  end.writeUInt16LE(0xffff, 10);
+  end.writeUInt32LE(0xffffffff, 12);
+  end.writeUInt32LE(0xffffffff, 16);
+  return new Uint8Array(Buffer.concat([...parts, directoryBytes, end64, locator, end]));
 }
 
 const TEXT = 'The Tortoise never for a moment stopped, but went on with a slow but steady pace. '.repeat(20);
@@ -119,6 +182,18 @@ describe('zip entries that disagree with their central directory', () => {
       name: 'UsageError',
       message:
         /book\.epub: refused: the archive's entry `OEBPS\/one\.xhtml` is damaged or crafted: it holds more than the 300 bytes/,
+    });
+  });
+
+  it('reads ZIP64 sizes and offsets, and refuses an understated one there too', () => {
+    const files = { 'a.txt': TEXT, 'é/b.txt': 'second entry' };
+    const zip = openZipArchive(zip64Of(files), 'zip64.zip');
+    assert.deepEqual(zip.names, ['a.txt', 'é/b.txt']);
+    assert.equal(zip.readText('a.txt'), TEXT);
+    assert.equal(zip.readText('é/b.txt'), 'second entry');
+    assert.throws(() => openZipArchive(zip64Of(files, { 'a.txt': 10 }), 'zip64.zip').read('a.txt'), {
+      message:
+        /zip64\.zip: refused: .*`a\.txt`.*it holds more than the 10 bytes its directory entry declares/,
     });
   });
 });
