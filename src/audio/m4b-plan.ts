@@ -34,31 +34,32 @@ export function planM4b(chapters: readonly { title: string; wav: ChapterWav }[],
   const first = chapters[0]?.wav;
   if (first === undefined) throw new RangeError('Expected at least one chapter, got none');
   if (!Number.isFinite(gapMs) || gapMs < 0) throw new RangeError(`Expected \`gapMs\` >= 0, got \`${gapMs}\``);
+  const { sampleRate, channels } = first.format;
   for (const { wav } of chapters) {
-    if (wav.bitsPerSample !== SUPPORTED_BITS) {
+    const { format } = wav;
+    if (format.bitsPerSample !== SUPPORTED_BITS) {
       throw new M4bInputError(
         wav.file,
-        `${wav.bitsPerSample}-bit PCM; chapters must be ${SUPPORTED_BITS}-bit`,
+        `${format.bitsPerSample}-bit PCM; chapters must be ${SUPPORTED_BITS}-bit`,
       );
     }
-    if (wav.sampleRate !== first.sampleRate || wav.channels !== first.channels) {
+    if (format.sampleRate !== sampleRate || format.channels !== channels) {
       throw new M4bInputError(
         wav.file,
-        `${wav.sampleRate} Hz ${wav.channels} ch differs from ${first.file}'s ${first.sampleRate} Hz ${first.channels} ch`,
+        `${format.sampleRate} Hz ${format.channels} ch differs from ${first.file}'s ${sampleRate} Hz ${channels} ch`,
       );
     }
   }
-  const { sampleRate, channels } = first;
   const gapSamples = Math.round((gapMs * sampleRate) / 1000);
   const toMs = (samples: number) => (samples * 1000) / sampleRate;
   let at = 0;
   const marks = chapters.map(({ title, wav }, index) => {
-    const samples = wav.samples + (index < chapters.length - 1 ? gapSamples : 0);
+    const samples = wav.frames + (index < chapters.length - 1 ? gapSamples : 0);
     const mark = {
       title,
       startSample: at,
       samples,
-      audioSamples: wav.samples,
+      audioSamples: wav.frames,
       startMs: toMs(at),
       durationMs: toMs(samples),
     };
