@@ -1,10 +1,10 @@
 import { fileURLToPath } from 'node:url';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { FFMPEG_NPM_PACKAGE, locateFfmpeg } from '../audio/ffmpeg-locate.js';
+import { CHAPTERS_JSON, readChaptersJson, type ChaptersJson } from '../assembly/chapters-json.js';
 import type { CliContext } from '../cli/context.js';
 import { MINUTE } from '../time.js';
 import type { DemoSpec, DemoSummary, MadeRun } from './demo-spec.js';
-import { readDemoAudiobook, type DemoAudiobook } from './demo-audiobook.js';
 import { runDemo } from './run-demo.js';
 import { waitForFile } from './wait-for-file.js';
 
@@ -12,11 +12,9 @@ export const DEMO_BOOK_RUN = 'demo-book';
 export const DEMO_BOOK = fileURLToPath(new URL('../../examples/demo-book.md', import.meta.url));
 /** The assembly of a few minutes of audio takes seconds; past this something is wrong. */
 const ASSEMBLY_WAIT_MS = 2 * MINUTE;
-/** Written last by the assembly: the book is done when it exists. */
-const CHAPTERS_JSON = 'chapters.json';
 
 /** What the book demo found once its rows were done: the assembled book, or why there is none. */
-export type BookOutputs = { readonly book: DemoAudiobook } | { readonly missing: string };
+export type BookOutputs = { readonly book: ChaptersJson } | { readonly missing: string };
 
 /** Which ffmpeg the worker's assembly will find (it looks the same way), for the user to know. */
 async function ffmpegLine(
@@ -52,16 +50,16 @@ function bookSummary({ progress: p, runDir, outputs }: MadeRun<BookOutputs>): De
   const { book } = outputs;
   const width = Math.max(...book.chapters.map((chapter) => chapter.title.length));
   const made = [
-    `book: ${book.title}${book.author === null ? '' : `, by ${book.author}`}: ${book.chapters.length} chapters, ${clock(book.durationMs)} of audio`,
+    `book: ${book.title}${book.author === null ? '' : `, by ${book.author}`}: ${book.chapters.length} chapters, ${clock(book.duration_ms)} of audio`,
     book.m4b === null
-      ? `audiobook: none without an ffmpeg; to make ${join(runDir, `${DEMO_BOOK_RUN}.m4b`)}, run in ${runDir}:\n  ${book.ffmpegCommand ?? '(no command written)'}`
+      ? `audiobook: none without an ffmpeg; to make ${join(runDir, `${DEMO_BOOK_RUN}.m4b`)}, run in ${runDir}:\n  ${book.ffmpeg_command ?? '(no command written)'}`
       : `audiobook: ${join(runDir, book.m4b)} (AAC, a chapter mark per chapter, title and author tags)`,
     `chapters: ${join(runDir, 'chapters.json')}, and each chapter's audio:`,
     ...book.chapters.map(
       (chapter) =>
-        `  ${String(chapter.index).padStart(2)}  ${clock(chapter.startMs).padStart(7)}  ${clock(chapter.durationMs).padStart(7)}  ${chapter.title.padEnd(width)}  ${chapter.file}`,
+        `  ${String(chapter.index).padStart(2)}  ${clock(chapter.start_ms).padStart(7)}  ${clock(chapter.duration_ms).padStart(7)}  ${chapter.title.padEnd(width)}  ${chapter.file}`,
     ),
-    `captions: ${join(runDir, book.srt)} and ${relative(runDir, join(runDir, book.vtt))} (one cue per sentence)`,
+    `captions: ${join(runDir, book.srt)} and ${book.vtt} (one cue per sentence)`,
   ];
   return { ok: true, text: [...head, ...made, ...tail].join('\n') };
 }
@@ -81,7 +79,8 @@ export const BOOK_DEMO: DemoSpec<BookOutputs> = {
           : `the book was not assembled within ${ASSEMBLY_WAIT_MS / MINUTE} minutes (no ${join(runDir, CHAPTERS_JSON)}); see the worker's warnings above`,
       };
     }
-    const book = await readDemoAudiobook(runDir);
+    // Written last by the assembly: the book is done when it exists.
+    const book = await readChaptersJson(runDir);
     return book === undefined ? { missing: `${join(runDir, CHAPTERS_JSON)} is not readable` } : { book };
   },
   summary: bookSummary,
