@@ -53,7 +53,7 @@ test('a 3-chapter Markdown book becomes chapter WAVs, an m4b whose marks equal c
   assert.equal(assertBilledAtMostRecorded(n.sim.ledger(), entries), 0);
   const jobs = await completedAssemblyJobs(n.redis.url, n.env['TTS_QUEUE_PREFIX'] ?? '');
   assert.deepEqual(jobs.map((job) => job.returnvalue as unknown).sort(), Array(4).fill('assembled'));
-  assert.deepEqual(await tempFiles(outDir), []);
+  assert.deepEqual(await tempFiles(outDir, 'tale'), []);
 
   const status = await runCli(['status', '--run', 'tale'], env, dir);
   assert.match(status.stdout, /chapters: 3 of 3 assembled {2}audiobook: tale\.m4b/);

@@ -32,7 +32,15 @@ export type AssemblyWorker = {
 };
 
 /** Failures that another attempt cannot fix (a clip of another format, MP3 without ffmpeg). */
-const PERMANENT = new Set(['AudioFormatError', 'NeedsFfmpeg', 'MixedFormatsError', 'ChapterPlanError']);
+const PERMANENT = new Set([
+  'AudioFormatError',
+  'NeedsFfmpeg',
+  'MixedFormatsError',
+  'ChapterPlanError',
+  'M4bInputError',
+  // TTS_FFMPEG names an ffmpeg that does not run: fix the setting, then `npm run enqueue` again.
+  'ConfigError',
+]);
 
 /**
  * The second BullMQ worker of every worker process: chapter and book assembly, one job at a

@@ -1,13 +1,18 @@
+import { basename, dirname } from 'node:path';
 import { captionCues, formatSrt, formatVtt } from '../audio/captions.js';
 import { decodeToPcm } from '../audio/ffmpeg-decode.js';
 import { locateFfmpeg } from '../audio/ffmpeg-locate.js';
 import { joinClips } from '../audio/join-clips.js';
 import { encodeM4b } from '../audio/m4b-encode.js';
+import { fallbackCommand } from '../audio/m4b-fallback.js';
+import { writeFileAtomic } from '../output/run-files.js';
 import type { Logger } from '../log.js';
 import type { Settings } from '../settings.js';
 import type { BookTools } from './book-job.js';
 import type { JoinChapter } from './chapter-job.js';
-import { fallbackM4b } from './fallback-command.js';
+
+/** `TTS_FFMPEG=none`: assemble without ffmpeg. */
+export const NO_FFMPEG = 'none';
 
 /**
  * The audio side of assembly, bound to this machine: H1's join and captions, and H2's encoder
@@ -18,7 +23,11 @@ export async function findAudioTools(
   settings: Pick<Settings, 'ffmpegPath' | 'searchPath'>,
   logger: Logger,
 ): Promise<{ join: JoinChapter; book: BookTools }> {
-  const ffmpeg = await locateFfmpeg({ configuredPath: settings.ffmpegPath, searchPath: settings.searchPath });
+  // `TTS_FFMPEG=none`: make no m4b here even if an ffmpeg is found (the fallback files instead).
+  const ffmpeg =
+    settings.ffmpegPath === NO_FFMPEG
+      ? undefined
+      : await locateFfmpeg({ configuredPath: settings.ffmpegPath, searchPath: settings.searchPath });
   if (ffmpeg === undefined)
     logger.debug({ event: 'ffmpeg_missing' }, 'no ffmpeg found: MP3 clips cannot be joined, no m4b');
   const decode = ffmpeg === undefined ? undefined : (file: string) => decodeToPcm(ffmpeg.path, file);
@@ -35,7 +44,12 @@ export async function findAudioTools(
           : async (input) => {
               await encodeM4b(input, ffmpeg.path);
             },
-      fallback: fallbackM4b,
+      fallback: async (input) => {
+        const fallback = await fallbackCommand(input);
+        for (const file of fallback.files)
+          await writeFileAtomic(dirname(file.path), basename(file.path), file.content);
+        return fallback.commandLine;
+      },
       captions: (layout, texts) => {
         const cues = captionCues(layout, texts);
         return { srt: formatSrt(cues), vtt: formatVtt(cues) };

@@ -9,7 +9,7 @@ import {
   type AudioLayout,
   type ChapterMarker,
 } from './assembly-state.js';
-import { bookLayout, samplesToMs, type BookLayout } from './book-layout.js';
+import { bookLayout, samplesToMs } from './book-layout.js';
 import { CHAPTERS_DIR, type AssemblyJobDeps, type AssemblyOutcome } from './chapter-job.js';
 import { shownTitle } from './chapter-plan.js';
 import { CHAPTERS_JSON, chaptersJson, readChaptersJson } from './chapters-json.js';
@@ -32,12 +32,11 @@ export type M4bInput = {
 export type BookTools = {
   /** Undefined when this machine has no ffmpeg: the fallback files are written instead. */
   readonly encodeM4b: ((input: M4bInput) => Promise<void>) | undefined;
-  /** The ffmetadata file's text and the exact command that makes the m4b from it and the chapters. */
-  readonly fallback: (
-    input: M4bInput,
-    layout: BookLayout,
-    ffmetadataPath: string,
-  ) => { ffmetadata: string; command: string };
+  /**
+   * Without ffmpeg: writes the ffmetadata file (and what else the command reads) next to the
+   * chapters, and returns the exact ffmpeg command that makes the m4b from them.
+   */
+  readonly fallback: (input: M4bInput) => Promise<string>;
   /** One cue per sentence; clip texts by row id. */
   readonly captions: (
     layout: AudioLayout,
@@ -89,13 +88,10 @@ export async function assembleBook(
   if (tools.encodeM4b !== undefined) {
     await tools.encodeM4b(input);
   } else {
-    const ffmetadataName = `${name}.ffmetadata`;
-    const fallback = tools.fallback(input, layout, join(outDir, ffmetadataName));
-    await writeFileAtomic(outDir, ffmetadataName, fallback.ffmetadata);
-    await writeFileAtomic(outDir, `${name}.m4b.sh`, `#!/bin/sh\n${fallback.command}\n`);
-    ffmpegCommand = fallback.command;
+    ffmpegCommand = await tools.fallback(input);
+    await writeFileAtomic(outDir, `${name}.m4b.sh`, `#!/bin/sh\n${ffmpegCommand}\n`);
     deps.logger.warn(
-      { event: 'audiobook_needs_ffmpeg', run: name, command: fallback.command },
+      { event: 'audiobook_needs_ffmpeg', run: name, command: ffmpegCommand },
       'no ffmpeg here: chapters, captions and chapters.json are written; run this command to make the m4b',
     );
   }

@@ -52,23 +52,28 @@ function findChapter(plan: ChapterPlan, rowId: string): PlanChapter | undefined 
 export function makeAssemblyScheduler(deps: SchedulerDeps): AssemblyScheduler {
   const { redis, prefix, queue } = deps;
 
-  const addChapterJob = async (plan: ChapterPlan, chapter: PlanChapter): Promise<boolean> => {
-    const readiness = await chapterReadiness(redis, prefix, plan, chapter);
-    if (!readiness.ready) return false;
-    const data = {
-      kind: 'chapter',
-      run: plan.run,
-      index: chapter.index,
-      version: readiness.version,
-    } as const;
-    await queue.add('chapter', data, {
-      ...ASSEMBLY_JOB_OPTIONS,
-      jobId: chapterJobId(plan.run, chapter.index, readiness.version),
-    });
-    return true;
+  /**
+   * Adds a job by its fixed id (nothing when that version's job exists); with `retryFailed`, a
+   * job of that version that failed for good (ffmpeg missing, a bad setting) is run again.
+   */
+  const add = async (data: AssemblyJobData, jobId: string, retryFailed: boolean): Promise<void> => {
+    const job = await queue.add(data.kind, data, { ...ASSEMBLY_JOB_OPTIONS, jobId });
+    if (retryFailed && (await job.isFailed())) await job.retry('failed');
   };
 
-  const addBookJobIfDue = async (plan: ChapterPlan, outDir: string): Promise<void> => {
+  const addChapterJob = async (
+    plan: ChapterPlan,
+    chapter: PlanChapter,
+    retryFailed = false,
+  ): Promise<void> => {
+    const readiness = await chapterReadiness(redis, prefix, plan, chapter);
+    if (!readiness.ready) return;
+    const { index } = chapter;
+    const data = { kind: 'chapter', run: plan.run, index, version: readiness.version } as const;
+    await add(data, chapterJobId(plan.run, index, readiness.version), retryFailed);
+  };
+
+  const addBookJobIfDue = async (plan: ChapterPlan, outDir: string, retryFailed = false): Promise<void> => {
     const versions: string[] = [];
     for (const chapter of plan.chapters) {
       const [readiness, marker] = await Promise.all([
@@ -79,11 +84,8 @@ export function makeAssemblyScheduler(deps: SchedulerDeps): AssemblyScheduler {
       versions.push(readiness.version);
     }
     const version = bookVersion(plan, versions);
-    await queue.add(
-      'book',
-      { kind: 'book', run: plan.run, version, chapters: versions },
-      { ...ASSEMBLY_JOB_OPTIONS, jobId: bookJobId(plan.run, version) },
-    );
+    const data = { kind: 'book', run: plan.run, version, chapters: versions } as const;
+    await add(data, bookJobId(plan.run, version), retryFailed);
   };
 
   return {
@@ -95,8 +97,8 @@ export function makeAssemblyScheduler(deps: SchedulerDeps): AssemblyScheduler {
     async afterEnqueue(run) {
       const found = await runPlan(deps, run);
       if (found === undefined) return;
-      for (const chapter of found.plan.chapters) await addChapterJob(found.plan, chapter);
-      await addBookJobIfDue(found.plan, found.outDir);
+      for (const chapter of found.plan.chapters) await addChapterJob(found.plan, chapter, true);
+      await addBookJobIfDue(found.plan, found.outDir, true);
     },
     async afterChapter(run) {
       const found = await runPlan(deps, run);

@@ -41,10 +41,11 @@ export async function bookDone(outDir: string, not?: string): Promise<ChaptersJs
   return doc;
 }
 
-/** Every file under `dir` whose name says it is temporary. */
-export async function tempFiles(dir: string): Promise<string[]> {
+/** Temporary files of the assembly's outputs under a run directory (chapters, markers, the book's files). */
+export async function tempFiles(dir: string, run: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true });
-  return entries.filter((entry) => /\.tmp$|\.ffmetadata\.txt$/.test(entry));
+  const ours = new RegExp(`^(chapters/|\\.tts-assembly/|\\.(chapters\\.json|${run}\\.(m4b|srt|vtt)))`);
+  return entries.filter((entry) => /\.tmp$|\.ffmetadata\.txt$/.test(entry) && ours.test(entry));
 }
 
 /** Completed assembly jobs of the prefix, by id (each id once). */
