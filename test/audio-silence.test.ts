@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { DEFAULT_TRIM, findSpeech, planTrim, thresholdAmplitude, trimOptions } from '../src/audio/silence.js';
+import { DEFAULT_TRIM, planTrim, trimOptions } from '../src/audio/silence.js';
+import { findSpeech, makeSpeechScanner, thresholdAmplitude } from '../src/audio/speech-scanner.js';
 
 const RATE = 24_000;
 const ms = (value: number): number => (value * RATE) / 1000;
@@ -108,4 +109,20 @@ test('trim options: defaults filled in, nonsense named', () => {
     () => trimOptions({ thresholdDbfs: 3 }),
     /`thresholdDbfs` to be a finite number <= 0, got `3`/,
   );
+});
+
+test('the scanner fed in chunks of any size finds what it finds in one piece', () => {
+  const pcm = clip({ before: 250, tone: 700, after: 330, dbfs: -35, noiseDbfs: -62 });
+  pcm[ms(40)] = 25_000; // a click before the speech
+  const whole = findSpeech(pcm, RATE);
+  assert.ok(whole !== undefined);
+  for (const size of [1, 7, 479, 480, 481, 100_000]) {
+    const scanner = makeSpeechScanner(RATE, 1, DEFAULT_TRIM);
+    for (let at = 0; at < pcm.length; at += size) scanner.feed(pcm.subarray(at, at + size));
+    assert.deepEqual(scanner.finish(), whole, `chunks of ${size}`);
+  }
+  // Speech ending within the last hold: the windows cut short by the end still count.
+  const late = clip({ before: 300, tone: 15, after: 0 });
+  assert.deepEqual(findSpeech(late, RATE), { first: ms(300) + 1, last: ms(315) - 1 });
+  assert.throws(() => makeSpeechScanner(RATE, 2, DEFAULT_TRIM).feed(new Int16Array(3)), /whole frames of 2/);
 });

@@ -1,4 +1,7 @@
-import { open } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open, rm } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { uniqueTempName } from '../output/run-files.js';
 import { GEMINI_PCM, SNIFF_BYTES, detectAudioFormat } from '../segmind/audio.js';
 import { AudioFormatError, NeedsFfmpeg } from './audio-errors.js';
 import { readAt, readWavInfoFrom, type PcmFormat, type WavInfo } from './wav-file.js';
@@ -11,7 +14,18 @@ export type ClipProbe =
   | { readonly kind: 'wav'; readonly file: string; readonly info: WavInfo }
   | { readonly kind: 'mp3'; readonly file: string; readonly info: { readonly format: PcmFormat } };
 
+/** A clip's samples in a file, to be read in passes: the clip's own WAV, or its MP3 decoded. */
+export type PcmSource = {
+  readonly file: string;
+  readonly dataOffset: number;
+  readonly frames: number;
+  readonly frameBytes: number;
+  /** Removes what was made for it (a decoded MP3). */
+  release(): Promise<void>;
+};
+
 const BIG_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 0;
+const READ_BYTES = 1024 * 1024;
 
 /** Reads a clip's header: WAV (16-bit PCM) or MP3 (needs `decode`, else `NeedsFfmpeg`). */
 export async function probeClip(file: string, decode: Decode | undefined): Promise<ClipProbe> {
@@ -47,22 +61,70 @@ export function int16Bytes(samples: Int16Array): Buffer {
   return BIG_ENDIAN_HOST ? Buffer.from(bytes).swap16() : bytes;
 }
 
-/** Every sample of a probed clip, in memory (one clip at a time: a few MB). */
-export async function loadClipPcm(probe: ClipProbe, decode: Decode | undefined): Promise<Int16Array> {
-  if (probe.kind === 'wav') {
-    const handle = await open(probe.file, 'r');
-    try {
-      const bytes = await readAt(handle, probe.info.dataOffset, probe.info.dataBytes);
-      if (bytes.length !== probe.info.dataBytes) throw new AudioFormatError(probe.file, 'changed while read');
-      return int16Samples(bytes);
-    } finally {
-      await handle.close();
+/** Decodes an MP3 clip into a raw PCM file beside `near` (on the same disk, not in memory). */
+async function decodeToFile(probe: ClipProbe, decode: Decode, near: string): Promise<PcmSource> {
+  const target = resolve(near);
+  const path = join(dirname(target), uniqueTempName(`${basename(target)}.pcm`));
+  const release = (): Promise<void> => rm(path, { force: true });
+  const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
+  const handle = await open(path, flags, 0o600);
+  let bytes = 0;
+  try {
+    for await (const chunk of decode(probe.file)) {
+      for (let done = 0; done < chunk.length;) {
+        done += (await handle.write(chunk, done, chunk.length - done, bytes + done)).bytesWritten;
+      }
+      bytes += chunk.length;
     }
+  } catch (error) {
+    await handle.close();
+    await release();
+    throw error;
   }
-  if (decode === undefined) throw new NeedsFfmpeg(probe.file);
-  const chunks: Buffer[] = [];
-  for await (const chunk of decode(probe.file)) chunks.push(chunk);
-  const bytes = Buffer.concat(chunks);
-  if (bytes.length % 2 !== 0) throw new AudioFormatError(probe.file, 'decoded to an odd number of bytes');
-  return int16Samples(bytes);
+  await handle.close();
+  if (bytes % 2 !== 0) {
+    await release();
+    throw new AudioFormatError(probe.file, 'decoded to an odd number of bytes');
+  }
+  const frameBytes = (GEMINI_PCM.channels * GEMINI_PCM.bitsPerSample) / 8;
+  return { file: path, dataOffset: 0, frames: Math.floor(bytes / frameBytes), frameBytes, release };
+}
+
+/** Where a probed clip's samples can be read from: the WAV itself, or the MP3 decoded beside `near`. */
+export async function pcmSource(
+  probe: ClipProbe,
+  decode: Decode | undefined,
+  near: string,
+): Promise<PcmSource> {
+  if (probe.kind === 'mp3') {
+    if (decode === undefined) throw new NeedsFfmpeg(probe.file);
+    return decodeToFile(probe, decode, near);
+  }
+  const { format, dataOffset, frames } = probe.info;
+  const frameBytes = (format.channels * format.bitsPerSample) / 8;
+  return { file: probe.file, dataOffset, frames, frameBytes, release: () => Promise.resolve() };
+}
+
+/**
+ * Frames `[start, end)` of a source, about a MB at a time. Each chunk is a view of one reused
+ * buffer: use it (or copy it) before asking for the next.
+ */
+export async function* readFrames(source: PcmSource, start: number, end: number): AsyncGenerator<Int16Array> {
+  const handle = await open(source.file, 'r');
+  try {
+    const buffer = Buffer.alloc(Math.max(1, Math.floor(READ_BYTES / source.frameBytes)) * source.frameBytes);
+    for (let frame = start; frame < end;) {
+      const bytes = Math.min(buffer.length, (end - frame) * source.frameBytes);
+      const position = source.dataOffset + frame * source.frameBytes;
+      for (let done = 0; done < bytes;) {
+        const { bytesRead } = await handle.read(buffer, done, bytes - done, position + done);
+        if (bytesRead === 0) throw new AudioFormatError(source.file, 'shorter than when it was probed');
+        done += bytesRead;
+      }
+      yield int16Samples(buffer.subarray(0, bytes));
+      frame += bytes / source.frameBytes;
+    }
+  } finally {
+    await handle.close();
+  }
 }

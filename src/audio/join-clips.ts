@@ -1,6 +1,17 @@
 import { AudioFormatError } from './audio-errors.js';
-import { int16Bytes, loadClipPcm, probeClip, type ClipProbe, type Decode } from './clip-pcm.js';
-import { msToFrames, planTrim, trimOptions, type TrimOptions } from './silence.js';
+import { basename, dirname, resolve } from 'node:path';
+import { sweepStaleTemps } from '../output/run-files.js';
+import {
+  int16Bytes,
+  pcmSource,
+  probeClip,
+  readFrames,
+  type ClipProbe,
+  type Decode,
+  type PcmSource,
+} from './clip-pcm.js';
+import { planTrimOf, trimOptions, type TrimOptions, type TrimPlan } from './silence.js';
+import { makeSpeechScanner, msToFrames } from './speech-scanner.js';
 import type { PcmFormat } from './wav-file.js';
 import { createWavWriter } from './wav-writer.js';
 
@@ -77,9 +88,23 @@ function sameFormat(probes: readonly ClipProbe[]): PcmFormat {
   return first;
 }
 
+/** How a clip is cut: a first pass over it finds its speech (when trimming). */
+async function planClip(
+  source: PcmSource,
+  format: PcmFormat,
+  trim: TrimOptions | undefined,
+): Promise<TrimPlan> {
+  if (trim === undefined) return planTrimOf(undefined, source.frames, format.sampleRate, 0);
+  const scanner = makeSpeechScanner(format.sampleRate, format.channels, trim);
+  for await (const chunk of readFrames(source, 0, source.frames)) scanner.feed(chunk);
+  return planTrimOf(scanner.finish(), source.frames, format.sampleRate, trim.padMs);
+}
+
 /**
  * Joins clip files in order into one WAV: each clip (trimmed when asked), then its gap of digital
- * silence. Every clip is checked before anything is written; one clip is in memory at a time.
+ * silence. Every clip is checked before anything is written; each is read in two passes (find
+ * its speech, then copy) a MB at a time, an MP3 decoded to a file beside `out` first: memory
+ * stays flat whatever the clips' lengths.
  */
 export async function joinClips(request: JoinRequest, deps: JoinDeps = {}): Promise<JoinLayout> {
   const probes: ClipProbe[] = [];
@@ -90,21 +115,23 @@ export async function joinClips(request: JoinRequest, deps: JoinDeps = {}): Prom
   const writer = await createWavWriter(request.out, format);
   const placements: ClipPlacement[] = [];
   try {
+    await sweepStaleTemps(dirname(resolve(request.out)), [`${basename(request.out)}.pcm`]);
     for (const [index, probe] of probes.entries()) {
       request.signal?.throwIfAborted();
-      const pcm = await loadClipPcm(probe, deps.decode);
-      const frames = Math.floor(pcm.length / format.channels);
-      const plan =
-        trim === undefined
-          ? { lead: 0, start: 0, end: frames, tail: 0, frames, speech: undefined }
-          : planTrim(pcm, format.sampleRate, format.channels, trim);
-      const startSample = writer.frames;
-      await writer.writeSilence(plan.lead);
-      await writer.write(int16Bytes(pcm.subarray(plan.start * format.channels, plan.end * format.channels)));
-      await writer.writeSilence(plan.tail);
-      const id = request.clips[index]?.id ?? '';
-      placements.push({ id, startSample, samples: plan.frames, trimmed: plan.speech !== undefined });
-      await writer.writeSilence(gaps[index] ?? 0);
+      const source = await pcmSource(probe, deps.decode, request.out);
+      try {
+        const plan = await planClip(source, format, trim);
+        const startSample = writer.frames;
+        await writer.writeSilence(plan.lead);
+        for await (const chunk of readFrames(source, plan.start, plan.end))
+          await writer.write(int16Bytes(chunk));
+        await writer.writeSilence(plan.tail);
+        const id = request.clips[index]?.id ?? '';
+        placements.push({ id, startSample, samples: plan.frames, trimmed: plan.speech !== undefined });
+        await writer.writeSilence(gaps[index] ?? 0);
+      } finally {
+        await source.release();
+      }
     }
     request.signal?.throwIfAborted();
     const { frames } = await writer.finish();
