@@ -9,7 +9,7 @@ import { ConfigError } from '../src/errors.js';
 import { escapeFfmetadata, formatFfmetadata } from '../src/audio/ffmetadata.js';
 import { decodeToPcm } from '../src/audio/ffmpeg-decode.js';
 import { locateFfmpeg, npmPackagedFfmpeg } from '../src/audio/ffmpeg-locate.js';
-import { FfmpegFailed, runFfmpeg } from '../src/audio/ffmpeg-process.js';
+import { FfmpegFailed, fileArg, runFfmpeg } from '../src/audio/ffmpeg-process.js';
 import { encodeM4b } from '../src/audio/m4b-encode.js';
 import { parseFfmetadata } from '../src/audio/m4b-read-back.js';
 import { loadSettings } from '../src/settings.js';
@@ -112,6 +112,20 @@ describe('decodeToPcm', () => {
     assert.equal(pcm.length % 2, 0);
     // MP3 frames are 1152 samples at 44.1 kHz (627 at 24 kHz): its length is 2 s give or take a frame or two.
     assert.ok(Math.abs(samples - 48_000) <= 2 * 627, `${samples} samples`);
+  });
+
+  it('reads a file whose name ffmpeg would take for a protocol (chapter:1.mp3)', async () => {
+    assert.equal(fileArg('chapter:1.mp3'), 'file:chapter:1.mp3');
+    assert.equal(fileArg('/tmp/a:b/chapter:1.mp3'), '/tmp/a:b/chapter:1.mp3');
+    const sub = await mkdtemp(join(dir, 'colon-'));
+    await writeToneWav(join(sub, 'chapter:1.wav'), 2400);
+    const cwd = process.cwd();
+    process.chdir(sub); // this file's own process (the runner runs each file apart)
+    try {
+      assert.equal((await collect(decodeToPcm(ffmpeg, 'chapter:1.wav'))).length, 2400 * 2);
+    } finally {
+      process.chdir(cwd);
+    }
   });
 
   it('fails with the tail of what ffmpeg said when the file is not audio', async () => {

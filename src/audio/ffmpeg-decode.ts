@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { exited, FfmpegFailed, stderrTail } from './ffmpeg-process.js';
+import { exited, FfmpegFailed, fileArg, stderrTail } from './ffmpeg-process.js';
 
 /** The PCM every clip is decoded to: what the Segmind simulator's WAVs and the chapter files hold. */
 export const DECODE_FORMAT = { sampleRate: 24_000, channels: 1, bitsPerSample: 16 } as const;
@@ -26,7 +26,7 @@ export async function* decodeToPcm(
     '-nostdin',
     '-v',
     'error',
-    ...['-i', file],
+    ...['-i', fileArg(file)],
     ...['-map', '0:a:0', '-vn'],
     ...['-f', 's16le', '-acodec', 'pcm_s16le'],
     ...['-ar', String(options.sampleRate ?? DECODE_FORMAT.sampleRate)],

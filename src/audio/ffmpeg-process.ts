@@ -7,6 +7,14 @@ import { TtsBatchError } from '../errors.js';
 /** Characters of ffmpeg's stderr kept for an error message (its last lines say what went wrong). */
 const STDERR_TAIL_CHARS = 4000;
 
+/**
+ * A file path as ffmpeg must be given it: one whose first segment looks like a protocol
+ * (`chapter:1.wav`, `c:/x`) gets an explicit `file:` so ffmpeg does not take it for a URL.
+ */
+export function fileArg(path: string): string {
+  return /^[\w.+-]+:/.test(path) ? `file:${path}` : path;
+}
+
 /** ffmpeg (or ffprobe) exited non-zero, was killed, or could not be started. */
 export class FfmpegFailed extends TtsBatchError {
   override name = 'FfmpegFailed' as const;

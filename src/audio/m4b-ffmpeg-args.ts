@@ -1,3 +1,5 @@
+import { fileArg } from './ffmpeg-process.js';
+
 /** AAC bit rate of the m4b: plenty for mono speech at 24 kHz. */
 export const DEFAULT_BITRATE_KBPS = 64;
 
@@ -8,7 +10,7 @@ export function rawPcmInput(sampleRate: number, channels: number): string[] {
 
 /** ffmpeg input options for a concat list of WAVs (paths in it relative to the list). */
 export function concatInput(listFile: string): string[] {
-  return ['-f', 'concat', '-safe', '0', '-i', listFile];
+  return ['-f', 'concat', '-safe', '0', '-i', fileArg(listFile)];
 }
 
 /**
@@ -30,11 +32,11 @@ export function encoderArgs(input: {
     '-hide_banner',
     ...(input.quiet ? ['-nostats', '-v', 'error'] : []),
     ...input.audioInput,
-    ...['-i', input.metadataFile],
-    ...(cover === undefined ? [] : ['-i', cover]),
+    ...['-i', fileArg(input.metadataFile)],
+    ...(cover === undefined ? [] : ['-i', fileArg(cover)]),
     ...['-map', '0:a', '-map_metadata', '1', '-map_chapters', '1'],
     ...(cover === undefined ? [] : ['-map', '2:v', '-c:v', 'copy', '-disposition:v', 'attached_pic']),
     ...['-c:a', 'aac', '-b:a', `${input.bitrateKbps}k`],
-    ...['-f', 'ipod', '-brand', 'M4B ', '-y', input.out],
+    ...['-f', 'ipod', '-brand', 'M4B ', '-y', fileArg(input.out)],
   ];
 }

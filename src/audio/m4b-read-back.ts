@@ -1,4 +1,4 @@
-import { runFfmpeg } from './ffmpeg-process.js';
+import { fileArg, runFfmpeg } from './ffmpeg-process.js';
 import { readMp4Facts, type Mp4AudioTiming } from './m4b-mp4-boxes.js';
 
 /** A chapter as ffmpeg reads it from a written file, its times in milliseconds (exact fractions). */
@@ -84,7 +84,7 @@ export async function readBackM4b(ffmpeg: string, file: string): Promise<M4bRead
     '-v',
     'error',
     '-i',
-    file,
+    fileArg(file),
     '-f',
     'ffmetadata',
     '-',
