@@ -1,6 +1,6 @@
-import { AudioFormatError } from './audio-errors.js';
 import { basename, dirname, resolve } from 'node:path';
 import { sweepStaleTemps } from '../output/run-files.js';
+import { AudioFormatError } from './audio-errors.js';
 import {
   int16Bytes,
   pcmSource,
