@@ -164,6 +164,31 @@ describe('encodeM4b', () => {
     assert.deepEqual(await readdir(sub), ['ch.wav']);
   });
 
+  it('stops ffmpeg when aborted mid-encode, and leaves neither output nor temporary file', async () => {
+    const stuck = join(dir, 'stuck-ffmpeg.sh');
+    // Starts its output, then hangs without reading the rest of its input.
+    await writeFile(stuck, '#!/bin/sh\nfor last; do :; done\necho partial > "$last"\nexec sleep 600\n');
+    await chmod(stuck, 0o755);
+    const sub = await mkdtemp(join(dir, 'abort-'));
+    const file = await writeToneWav(join(sub, 'ch.wav'), RATE * 10);
+    const controller = new AbortController();
+    const encoding = encodeM4b(
+      {
+        chapters: [{ title: 'One', file }],
+        gapMs: 0,
+        out: join(sub, 'book.m4b'),
+        tags: {},
+        signal: controller.signal,
+      },
+      stuck,
+    );
+    while (!(await readdir(sub)).some((name) => name.endsWith('.tmp')))
+      await new Promise((resolve) => setImmediate(resolve));
+    controller.abort();
+    await assert.rejects(encoding, { name: 'AbortError' });
+    assert.deepEqual(await readdir(sub), ['ch.wav']);
+  });
+
   it('refuses chapters of different formats before starting ffmpeg', async () => {
     const sub = await mkdtemp(join(dir, 'mixed-'));
     const a = await writeToneWav(join(sub, 'a.wav'), 100);

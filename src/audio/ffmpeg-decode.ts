@@ -14,7 +14,7 @@ export type DecodeOptions = {
  * Decodes any audio file ffmpeg reads (MP3 clips, WAVs of another rate) to raw s16le PCM,
  * mono 24 kHz by default, streamed from ffmpeg's stdout chunk by chunk. A failed decode throws
  * `FfmpegFailed` with the tail of ffmpeg's stderr after the last chunk; stopping early (break,
- * abort) kills ffmpeg.
+ * abort) kills ffmpeg, and an abort rejects with the signal's reason.
  */
 export async function* decodeToPcm(
   ffmpeg: string,
@@ -47,8 +47,10 @@ export async function* decodeToPcm(
     try {
       result = await exit;
     } catch (error) {
+      options.signal?.throwIfAborted();
       throw new FfmpegFailed(ffmpeg, args, null, null, tail(), { cause: error });
     }
+    options.signal?.throwIfAborted();
     if (result.code !== 0) throw new FfmpegFailed(ffmpeg, args, result.code, result.signal, tail());
     finished = true;
   } finally {

@@ -68,7 +68,8 @@ function brokenPipe(error: unknown): boolean {
  * Runs `command args`, feeding `stdin` if given, and resolves with its stdout once it exits 0.
  * Any other exit rejects with `FfmpegFailed` carrying the tail of its stderr; an early exit that
  * breaks the stdin pipe is reported as that exit, not as EPIPE. A failing `stdin` source kills
- * the child and rejects with the source's own error.
+ * the child and rejects with the source's own error; an abort kills it and rejects with the
+ * signal's reason.
  */
 export async function runFfmpeg(
   command: string,
@@ -83,6 +84,7 @@ export async function runFfmpeg(
   const chunks: Buffer[] = [];
   child.stdout?.on('data', (chunk: Buffer) => chunks.push(chunk));
   const exit = exited(child);
+  exit.catch(() => {}); // awaited below; an abort or spawn error while feeding stdin must not go unhandled
   let feedError: unknown;
   if (options.stdin !== undefined && child.stdin !== null) {
     try {
@@ -96,8 +98,10 @@ export async function runFfmpeg(
   try {
     result = await exit;
   } catch (error) {
+    options.signal?.throwIfAborted();
     throw new FfmpegFailed(command, args, null, null, tail(), { cause: error });
   }
+  options.signal?.throwIfAborted();
   if (feedError instanceof Error && !brokenPipe(feedError)) throw feedError;
   if (result.code !== 0 || feedError !== undefined) {
     throw new FfmpegFailed(command, args, result.code, result.signal, tail(), { cause: feedError });
