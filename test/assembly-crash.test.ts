@@ -1,0 +1,70 @@
+import assert from 'node:assert/strict';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { readChapterMarker } from '../src/assembly/assembly-state.js';
+import {
+  bookDone,
+  checkAudiobook,
+  completedAssemblyJobs,
+  markdownBook,
+  runFinished,
+  tempFiles,
+} from './helpers/assembly.js';
+import { assertBilledAtMostRecorded } from './helpers/billing.js';
+import { runCli } from './helpers/cli.js';
+import { nightKit } from './helpers/night-kit.js';
+import { spawnWorker, until } from './helpers/processes.js';
+
+const cleanups: (() => Promise<unknown>)[] = [];
+after(async () => {
+  for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+});
+const kit = nightKit(cleanups);
+
+test('a worker SIGKILLed in the middle of assembling a chapter: another worker assembles the book, each version once, and no temporary file is left', async () => {
+  const n = await kit.night();
+  const env = { ...n.env, PATH: process.env['PATH'] ?? '', TTS_PAUSE_CHAPTER_MS: '1000' };
+  const dir = join(n.target.outRoot, 'books');
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, 'tale.md'), markdownBook(3));
+  const outDir = join(n.target.outRoot, 'tale');
+  const enqueued = await runCli(['enqueue', 'tale.md', '--run', 'tale'], env, dir);
+  assert.equal(enqueued.code, 0, enqueued.stderr);
+
+  // The victim makes the rows, then holds its first chapter with the join written and not yet renamed.
+  const victim = spawnWorker({ ...env, TTS_ASSEMBLY_TEST_PAUSE_MS: '600000' });
+  cleanups.push(() => victim.kill('SIGKILL'));
+  const chapters = join(outDir, 'chapters');
+  await until(
+    async () => (await readdir(chapters).catch(() => [] as string[])).some((name) => name.endsWith('.tmp')),
+    'a chapter half-written',
+    6000,
+  );
+  await victim.kill('SIGKILL');
+  assert.match(victim.output(), /assembly_started/);
+  assert.equal(await readChapterMarker(outDir, 1).then((marker) => marker?.version), undefined);
+  assert.deepEqual(
+    (await readdir(chapters)).filter((name) => name.endsWith('.wav')),
+    [],
+    'no chapter is in place yet',
+  );
+
+  kit.worker(env);
+  const doc = await bookDone(outDir);
+  await checkAudiobook(outDir, 'tale', 1000);
+  const jobs = await completedAssemblyJobs(n.redis.url, n.env['TTS_QUEUE_PREFIX'] ?? '');
+  assert.equal(new Set(jobs.map((job) => job.id)).size, jobs.length);
+  assert.deepEqual(
+    jobs.map((job) => job.returnvalue as unknown),
+    Array(4).fill('assembled'),
+    'three chapters and the book, each completed once',
+  );
+  for (const chapter of doc.chapters) {
+    const marker = await readChapterMarker(outDir, chapter.index);
+    assert.ok(jobs.some((job) => job.id === `tale/chapter/${chapter.index}/${marker?.version.slice(0, 24)}`));
+  }
+  assert.deepEqual(await tempFiles(outDir, 'tale'), []);
+  const entries = await runFinished(outDir, doc.chapters.flatMap((chapter) => chapter.rows).length);
+  assert.equal(assertBilledAtMostRecorded(n.sim.ledger(), entries), 0);
+});
