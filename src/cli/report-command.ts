@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runKeys } from '../queue/keys.js';
-import { writeRunManifests, type RunManifests } from '../report/run-manifests.js';
+import { writeRunReport, type RunReport } from '../report/report-html-write.js';
 import { loadSettings } from '../settings.js';
 import { withQueue, type QueueSession } from '../queue/queue-session.js';
 import { HINT } from '../hints.js';
@@ -14,7 +14,9 @@ const HELP = `Usage: tts-batch report [--run NAME]
 
 (Re)writes manifest.json and manifest.csv of a run (of every run without --run) in its output
 directory: one entry per finished row, in script order, from the run's manifest.jsonl and the
-outcomes recorded in Redis. Rows still pending are not in the manifest (an entry is \`completed\`
+outcomes recorded in Redis; and report.html, the morning report: one self-contained page with
+rows done and failed, failures by reason, cost by model, audio minutes, API calls per row and
+the rows finished over time. Rows still pending are not in the manifest (an entry is \`completed\`
 or \`failed\`); they are counted and listed, and the last worker rewrites the manifest when they
 finish. A completed row whose audio file is gone is written as failed and listed: enqueue the
 script again to remake it.
@@ -34,14 +36,20 @@ function list(label: string, items: readonly string[]): string {
 async function reportRun(session: QueueSession, run: string, outRoot: string) {
   const dirFromMeta = await session.redis.hget(runKeys(session.prefix, run).meta, 'outDir');
   const outDir = dirFromMeta || join(outRoot, run);
-  const manifests = await writeRunManifests({ redis: session.redis, prefix: session.prefix, run, outDir });
+  const manifests = await writeRunReport({
+    redis: session.redis,
+    prefix: session.prefix,
+    run,
+    outDir,
+    nowMs: Date.now(),
+  });
   return { outDir, ...manifests };
 }
 
-function describe(run: string, report: RunManifests & { readonly outDir: string }): string {
+function describe(run: string, report: RunReport & { readonly outDir: string }): string {
   const missing = report.missingFiles.length;
   let text =
-    `${run}: wrote ${join(report.outDir, 'manifest.json')} and manifest.csv: ` +
+    `${run}: wrote ${join(report.outDir, 'manifest.json')}, manifest.csv and report.html: ` +
     `${report.completed} completed, ${report.failed} failed` +
     (missing > 0 ? ` (${missing} of them: audio file missing)` : '') +
     `, ${report.pending.length + report.unlined.length} pending\n`;

@@ -23,6 +23,8 @@ export type RunManifestsInput = {
   readonly run: string;
   /** The run's output directory (`<TTS_OUT_DIR>/<run>`). */
   readonly outDir: string;
+  /** Told of every entry as it is written, in script order (the morning report's figures). */
+  readonly onEntry?: (entry: ManifestEntry) => void;
 };
 
 export type RunManifests = {
@@ -115,6 +117,7 @@ export async function writeRunManifests(input: RunManifestsInput): Promise<RunMa
         if (entry.status === 'completed') completed += 1;
         else failed += 1;
         if (missingFile !== undefined) missingFiles.push(missingFile);
+        input.onEntry?.(entry);
         jsonPieces.push((first ? '' : MANIFEST_JSON.separator) + manifestJsonElement(entry));
         csvRows.push(manifestCsvRow(entry, index.metadataColumns));
         first = false;

@@ -1,7 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { sweepStaleTemps } from '../../output/run-files.js';
 import { raiseRunFinished } from '../../notify/run-finished.js';
-import { writeRunManifests } from '../../report/run-manifests.js';
+import { writeRunReport } from '../../report/report-html-write.js';
 import type { Row, RowContext } from './row-context.js';
 
 /** Tries at writing the final manifests while another worker's line is still coming, and the wait between. */
@@ -13,11 +13,12 @@ export const ABANDONED_TEMP_MS = 10 * 60_000;
 export async function finishRun(row: Row, context: RowContext): Promise<void> {
   try {
     for (let round = 1; ; round += 1) {
-      const written = await writeRunManifests({
+      const written = await writeRunReport({
         redis: context.redis,
         prefix: context.prefix,
         run: row.data.run,
         outDir: row.outDir,
+        nowMs: context.now(),
       });
       // Another worker recorded a row before this one and is appending its line right now: the
       // manifests are written again once it is there (by this loop, or by that worker).
