@@ -1,3 +1,4 @@
+import { DEFAULT_CHUNK_CHARS } from '../src/book/chunk-limits.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,7 +32,7 @@ async function jobsOf(file: string, outDir: string): Promise<RowJobEntry[]> {
       if (!result.ok) throw new Error(`bench: invalid row ${record.line}`);
       const { row } = result;
       if (row.id === undefined) throw new Error(`bench: row ${record.line} has no id`);
-      jobs.push(rowJobEntry(RUN, outDir, row, row.id, contentHash(row.request)));
+      jobs.push(rowJobEntry(RUN, outDir, row, row.id, contentHash(row.request), DEFAULT_CHUNK_CHARS));
     }
   }
   return jobs;

@@ -27,7 +27,7 @@ export type Settings = {
   readonly pollIntervalMs: number;
   /** Per-request timeout of every API call. */
   readonly requestTimeoutMs: number;
-  /** Longest text a row may have, in characters. */
+  /** Longest text a row may have, in characters (longer than the chunk size: sent in parts). */
   readonly maxChars: number;
   /** Row defaults below the CLI flags and above the model's own. */
   readonly defaultModel: ModelSlug | undefined;
@@ -100,7 +100,7 @@ export const DEFAULT_SETTINGS = {
   pollSchedule: 'adaptive',
   pollIntervalMs: 1 * SECOND,
   requestTimeoutMs: 30 * SECOND,
-  maxChars: 5000,
+  maxChars: 100_000,
   shutdownGraceMs: 10 * SECOND,
   lockDurationMs: 30 * SECOND,
   rowDeadlineMs: 20 * MINUTE,

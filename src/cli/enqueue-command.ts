@@ -158,6 +158,7 @@ export const runEnqueueCommand = defineCommand(HELP, ARGS, async ({ values, posi
         defaults,
         scheduledAt,
         runId: mark.run_id,
+        chunkChars: settings.chunkChars,
         chapters: { chapters: values.chapters === true, pauses: assemblyPauses(settings) },
       },
       {

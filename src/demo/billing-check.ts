@@ -1,7 +1,12 @@
 import type { Ledger } from '../simulator/ledger.js';
 
-/** One manifest entry as far as billing goes. */
-export type BilledEntry = { readonly id: string; readonly text_sha256: string; readonly submits: number };
+/** One manifest entry as far as billing goes (a row sent in parts: billed by its parts' texts). */
+export type BilledEntry = {
+  readonly id: string;
+  readonly text_sha256: string;
+  readonly submits: number;
+  readonly parts?: readonly { readonly text_sha256: string; readonly submits: number }[];
+};
 
 export type BillingCheck = {
   readonly billed: number;
@@ -14,7 +19,8 @@ export type BillingCheck = {
  * The product's promise, checked against the simulator's bill: for every text, the submissions
  * billed are at most the `submits` the manifest entries with that text record.
  */
-export function checkBilling(ledger: Ledger, entries: readonly BilledEntry[]): BillingCheck {
+export function checkBilling(ledger: Ledger, rows: readonly BilledEntry[]): BillingCheck {
+  const entries = rows.flatMap((row) => row.parts?.map((part) => ({ ...part, id: row.id })) ?? [row]);
   const recorded = new Map<string, number>();
   for (const entry of entries)
     recorded.set(entry.text_sha256, (recorded.get(entry.text_sha256) ?? 0) + entry.submits);

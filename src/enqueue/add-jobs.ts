@@ -6,6 +6,7 @@ import { rowJobId } from '../queue/keys.js';
 import type { RowJobData } from '../queue/row-job.js';
 import type { RowSpool, SpooledRow } from './row-spool.js';
 import type { ScriptScan } from './scan-script.js';
+import { splitRowText } from './split-row.js';
 
 /** Jobs per `addBulk`: large enough to amortise the round trip, small enough for one Lua call's memory. */
 export const ADD_CHUNK_JOBS = 1000;
@@ -35,7 +36,10 @@ export function rowJobEntry(
   row: SpooledRow,
   id: string,
   contentHash: string,
+  /** `TTS_CHUNK_CHARS`: a longer text is sent in parts. */
+  chunkChars: number,
 ): RowJobEntry {
+  const parts = splitRowText(row.request.text, chunkChars);
   const data: RowJobData = {
     run,
     id,
@@ -45,6 +49,7 @@ export function rowJobEntry(
     meta: row.meta,
     contentHash,
     outDir,
+    ...(parts ? { parts } : {}),
   };
   return { name: 'row', data, opts: { ...ROW_JOB_OPTIONS, jobId: rowJobId(run, id, contentHash) } };
 }
@@ -57,6 +62,8 @@ export type AddJobsOptions = {
   readonly outDir: string;
   /** ms since epoch; 0 = not scheduled. */
   readonly scheduledAt: number;
+  /** `TTS_CHUNK_CHARS`: rows longer than this are sent in parts. */
+  readonly chunkChars: number;
   readonly nowMs: () => number;
   readonly signal?: AbortSignal;
 };
@@ -134,7 +141,7 @@ export async function addRowJobs(
     const hash = scan.index.contentHash(row.seq);
     if (id === undefined || hash === undefined)
       throw new Error(`enqueue: line ${row.line} has no id or content hash in pass 1's index`);
-    batch.push(rowJobEntry(run, outDir, row, id, hash));
+    batch.push(rowJobEntry(run, outDir, row, id, hash, options.chunkChars));
   };
 
   try {

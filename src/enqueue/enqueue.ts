@@ -25,6 +25,8 @@ export type EnqueuePlan = {
   readonly scheduledAt: number;
   /** The run's id from the mark of its output directory (see claimRunOutput). */
   readonly runId: string;
+  /** `TTS_CHUNK_CHARS`: rows longer than this are sent in parts. */
+  readonly chunkChars: number;
   /** `--chapters` and the assembly's pauses (default: no `--chapters`, the default pauses; books always get chapters). */
   readonly chapters?: EnqueueChapters;
 };
@@ -155,6 +157,7 @@ async function enqueueLocked(
         run,
         outDir: plan.outDir,
         scheduledAt: plan.scheduledAt,
+        chunkChars: plan.chunkChars,
         nowMs: deps.nowMs,
         signal: deps.signal,
       },

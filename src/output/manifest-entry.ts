@@ -36,6 +36,24 @@ export type ManifestEntry = {
   /** Hash of what determines the audio; ties the outcome to the enqueued version of the row. */
   readonly content_hash: string;
   readonly metadata: Readonly<Record<string, string>>;
+  /**
+   * A row longer than the chunk size was sent in parts: each a request of its own, joined into
+   * the row's one file. `submits` and `cost` of the entry are the parts' summed; `request_id` is
+   * the first part's.
+   */
+  readonly parts?: readonly ManifestPart[];
+};
+
+/** One part of a row sent in parts, in the row's manifest entry. */
+export type ManifestPart = {
+  readonly request_id: string | null;
+  readonly text_sha256: string;
+  readonly chars: number;
+  /** Billable submissions made for this part. */
+  readonly submits: number;
+  readonly duration_s: number | null;
+  readonly cost: number | null;
+  readonly resubmit_reasons: readonly string[];
 };
 
 /** The fixed columns of manifest.csv, in order; metadata columns follow. */

@@ -17,6 +17,11 @@ export type JournaledRequest = {
 export type JournalEvent =
   | { readonly t: 'send'; readonly token: string; readonly h: string; readonly at: number }
   | { readonly t: 'cancel'; readonly token: string; readonly h: string; readonly at: number }
+  /**
+   * Starts the journal of a row sent in parts (its submits are in its parts' journals): from
+   * here on its line marks are kept, as a submitted row's are.
+   */
+  | { readonly t: 'open'; readonly h: string; readonly at: number }
   | {
       readonly t: 'answer';
       readonly token: string;
@@ -61,10 +66,10 @@ export function makeSubmitJournal(runDir: string): SubmitJournal {
   const dir = runDir;
   const file = submitJournalFile;
   return {
-    // Only a submit starts a journal: an answer, a cancel or a line mark that comes after the
-    // row's journal was removed (the row completed, by this worker or another) starts none.
+    // Only a submit (or a parted row's opening) starts a journal: an answer, a cancel or a line
+    // mark that comes after the row's journal was removed (the row completed) starts none.
     append: async (id, event) => {
-      if (event.t === 'send') await appendLine(dir, file(id), JSON.stringify(event));
+      if (event.t === 'send' || event.t === 'open') await appendLine(dir, file(id), JSON.stringify(event));
       else await appendToExisting(dir, file(id), JSON.stringify(event));
     },
     async read(id, contentHash) {

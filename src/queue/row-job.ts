@@ -29,6 +29,12 @@ export type RowJobData = {
   readonly meta: Readonly<Record<string, string>>;
   /** SHA-256 (hex) of the canonical RowRequest: part of the job id. */
   readonly contentHash: string;
+  /**
+   * A row longer than the chunk size (`TTS_CHUNK_CHARS`) is split at enqueue: the texts of its
+   * parts, in order, each sent as a request of its own and joined into the row's one file.
+   * Absent for a row sent whole.
+   */
+  readonly parts?: readonly string[];
   /** Ignored by the worker (older jobs carried it); the run's metadata says where files go. */
   readonly outDir?: string;
 };

@@ -141,8 +141,11 @@ export async function prepareRetry(
   contentHash: string,
   submits: number,
   kind: 'resubmit' | 'resume',
+  /** `unsaved`: a part of a row sent in parts, whose saved audio is kept as it is. */
+  which: 'any' | 'unsaved' = 'any',
 ): Promise<RowProgress> {
   const progress = (await store.load(id, contentHash)) ?? emptyProgress(contentHash, submits);
+  if (which === 'unsaved' && progress.saved) return progress;
   return store.save(id, {
     ...progress,
     retryBase: reasonList(progress).length,

@@ -115,9 +115,9 @@ export function validateRecord(record: RawRecord, context: ValidationContext): V
     }
   } else {
     chars = countChars(rowText);
-    // Segmind documents no limit, but the model makes at most ~8 min of audio per call
-    // (~7,200 chars at ~15 chars/s), drifts on long inputs and gets slow past ~2,000 chars.
-    // Until the long-form issue splits rows, longer rows are refused here (TTS_MAX_CHARS, 5,000).
+    // Rows over the chunk size (TTS_CHUNK_CHARS) are sent in parts and joined; this bound
+    // (TTS_MAX_CHARS, a long book chapter by default) only catches a script read wrong, e.g. a
+    // whole file in one cell.
     if (chars > context.maxChars) {
       problem(
         check,

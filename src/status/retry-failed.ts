@@ -3,6 +3,7 @@ import pLimit from 'p-limit';
 import { runKeys } from '../queue/keys.js';
 import type { RowJobData } from '../queue/row-job.js';
 import { makeProgressStore, prepareRetry } from '../queue/row-progress.js';
+import { rowParts } from '../queue/row-parts.js';
 import { readRowOutcomes } from '../queue/run-outcomes.js';
 import type { QueueSession } from '../queue/queue-session.js';
 import { failedJobIds } from './run-jobs.js';
@@ -43,7 +44,11 @@ export async function retryFailedRows(session: QueueSession, run: string): Promi
     if ((await redis.hget(keys.rows, id)) !== contentHash) return 'stale';
     const [outcome] = await readRowOutcomes(redis, prefix, run, [id]);
     if (outcome?.status === 'completed' && outcome.contentHash === contentHash) return 'stale';
-    await prepareRetry(store, id, contentHash, outcome?.submits ?? 0, outcome?.retry ?? 'resubmit');
+    const kind = outcome?.retry ?? 'resubmit';
+    const parts = rowParts(job.data);
+    if (parts === undefined) await prepareRetry(store, id, contentHash, outcome?.submits ?? 0, kind);
+    // A row sent in parts: its parts keep their own counts; the ones not saved try again.
+    else for (const part of parts) await prepareRetry(store, part.key, part.contentHash, 0, kind, 'unsaved');
     if (outcome) await redis.multi().hdel(keys.outcomes, id).hincrby(keys.stats, 'failed', -1).exec();
     await job.retry('failed');
     return 'retried';

@@ -19,6 +19,10 @@ export async function failRow(
   error: string,
   retry: 'resubmit' | 'resume',
 ): Promise<never> {
+  if (row.partOf) {
+    await saveProgress(row, {});
+    return row.partOf.fail(error, retry);
+  }
   row.logger.warn({ event: 'row_failed', reason: error }, 'row failed');
   await recordStep(row, context, { status: 'failed', error, retry });
   throw new RowFailed(error);

@@ -14,8 +14,14 @@ export function assertBilledAtMostRecorded(
   /** `current`: only the texts the rows have now (texts edited away were billed for older versions). */
   scope: 'all' | 'current' = 'all',
 ): number {
+  // A row sent in parts was billed by its parts' texts: each part's entry records its submits.
+  const units = entries.flatMap((entry) =>
+    Array.isArray(entry['parts'])
+      ? (entry['parts'] as Entry[]).map((part) => ({ ...part, id: entry['id'] }))
+      : [entry],
+  );
   const recorded = new Map<string, number>();
-  for (const entry of entries) {
+  for (const entry of units) {
     const text = String(entry['text_sha256']);
     recorded.set(text, (recorded.get(text) ?? 0) + Number(entry['submits']));
   }
@@ -25,7 +31,7 @@ export function assertBilledAtMostRecorded(
   let surplus = 0;
   for (const [text, count] of billed) {
     if (scope === 'current' && !recorded.has(text)) continue;
-    const ids = entries.filter((entry) => entry['text_sha256'] === text).map((entry) => String(entry['id']));
+    const ids = units.filter((entry) => entry['text_sha256'] === text).map((entry) => String(entry['id']));
     assert.ok(
       count <= (recorded.get(text) ?? 0),
       `text ${text.slice(0, 12)} (rows ${ids.join(', ') || 'none in the manifest'}) billed ${count} times, recorded ${recorded.get(text) ?? 0}`,

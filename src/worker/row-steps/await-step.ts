@@ -48,13 +48,14 @@ export async function fetchStep(row: Row, context: RowContext): Promise<RowProgr
  * directory is the record that a re-enqueue adopts.
  */
 async function saveResult(row: Row, context: RowContext, result: CompletedResult): Promise<RowProgress> {
-  const current = await context.redis.hget(runKeys(context.prefix, row.data.run).rows, row.data.id);
-  if (current !== null && current !== row.data.contentHash) {
+  const { scriptRow } = row;
+  const current = await context.redis.hget(runKeys(context.prefix, row.data.run).rows, scriptRow.id);
+  if (current !== null && current !== scriptRow.contentHash) {
     row.logger.warn({ event: 'stale_row' }, 'row was enqueued again with other content; result not saved');
     throw new RowSuperseded('the row changed since this version was submitted');
   }
   const request = row.progress.current;
-  const audio = await row.client.saveAudio(result.output, { dir: row.outDir, name: row.data.id }, row.signal);
+  const audio = await row.client.saveAudio(result.output, row.audioTarget, row.signal);
   return saveProgress(row, {
     saved: {
       file: audio.file,

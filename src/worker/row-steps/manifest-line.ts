@@ -1,5 +1,5 @@
 import { sha256Hex } from '../../enqueue/content-hash.js';
-import type { ManifestEntry } from '../../output/manifest-entry.js';
+import type { ManifestEntry, ManifestPart } from '../../output/manifest-entry.js';
 import type { RowJobData } from '../../queue/row-job.js';
 import { outcomeOfEntry } from '../../queue/outcome-of-entry.js';
 import type { RowOutcome } from '../../queue/row-outcome-codec.js';
@@ -17,6 +17,7 @@ export function manifestEntry(
   attempts: number,
   outcome: OutcomeInput,
   finishedAt: Date,
+  parts?: readonly ManifestPart[],
 ): ManifestEntry {
   const saved = outcome.status === 'completed' ? outcome.saved : undefined;
   return {
@@ -42,14 +43,19 @@ export function manifestEntry(
     error: outcome.status === 'failed' ? outcome.error : null,
     finished_at: finishedAt.toISOString(),
     calls: progress.calls,
-    // Why each submission beyond the first happened (a row that gave up has one reason more).
-    resubmit_reasons: reasonList(progress).slice(0, Math.max(progress.submits - 1, 0)),
+    resubmit_reasons: resubmitReasons(progress),
     content_hash: data.contentHash,
     metadata: data.meta,
+    ...(parts ? { parts } : {}),
   };
 }
 
 /** What Redis keeps of the outcome: what deciding needs. */
 export function rowOutcome(entry: ManifestEntry, outcome: OutcomeInput): RowOutcome {
   return outcomeOfEntry(entry, outcome.status === 'failed' ? outcome.retry : null);
+}
+
+/** Why each submission beyond the first happened (a row that gave up has one reason more). */
+export function resubmitReasons(progress: RowProgress): string[] {
+  return reasonList(progress).slice(0, Math.max(progress.submits - 1, 0));
 }

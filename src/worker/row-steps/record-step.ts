@@ -21,7 +21,7 @@ const LINE_ORPHANED_MS = 30_000;
 export async function recordStep(row: Row, context: RowContext, outcome: OutcomeInput): Promise<'done'> {
   await saveProgress(row, {});
   const { data } = row;
-  const entry = manifestEntry(data, row.progress, row.attempt, outcome, new Date(context.now()));
+  const entry = manifestEntry(data, row.progress, row.attempt, outcome, new Date(context.now()), row.parts);
   const stats = { audioMs: (entry.duration_s ?? 0) * 1000, costUsd: entry.cost ?? 0 };
   const kept = rowOutcome(entry, outcome);
   const recorded = await recordRowOutcome(

@@ -1,4 +1,6 @@
 import type { Redis } from 'ioredis';
+import type { ManifestPart } from '../../output/manifest-entry.js';
+import type { AudioTarget } from '../../segmind/audio-file.js';
 import type { Logger } from '../../log.js';
 import type { RunNotifier } from '../../notify/notify-queue.js';
 import type { RowJobData } from '../../queue/row-job.js';
@@ -52,9 +54,20 @@ export type ClientHooks = {
   readonly onCall: () => void;
 };
 
-/** One row being worked on: its job, its state, and the means to change it. */
+/** One row being worked on (or one part of a row sent in parts): its job, its state, and the means to change it. */
 export type Row = {
+  /** For a part: the part's request, content hash and key (`<row id>~<hash>`) in place of the row's. */
   readonly data: RowJobData;
+  /** The script row this work is for (a part's is its whole row): a newer version of it supersedes this work. */
+  readonly scriptRow: { readonly id: string; readonly contentHash: string };
+  /** Where its audio is saved: the run directory and the row id, or a part's hidden file. */
+  readonly audioTarget: AudioTarget;
+  /** A part of a row sent in parts: its failure is recorded as the whole row's. */
+  readonly partOf?: {
+    readonly fail: (error: string, retry: 'resubmit' | 'resume') => Promise<never>;
+  };
+  /** A row sent in parts: its parts as its manifest entry lists them (set before it is recorded). */
+  parts?: readonly ManifestPart[];
   /** The BullMQ lock of the job: only its holder may submit. */
   readonly lock: { readonly key: string; readonly token: string };
   readonly attempt: number;

@@ -1,0 +1,41 @@
+import type { Logger } from '../log.js';
+import type { SubmitJournal } from '../output/submit-journal.js';
+import { emptyProgress, type ProgressStore, type RowProgress } from '../queue/row-progress.js';
+
+export type JournalDeps = {
+  readonly journal: SubmitJournal;
+  readonly store: ProgressStore;
+  readonly logger: Logger;
+};
+
+/**
+ * The progress a row's (or a part's) journal on disk implies when Redis has none: its submits
+ * stay counted (with a reason for each one whose answer never came), and its last request is
+ * polled again rather than paid for anew. `read: false` (an unsafe id, a row whose submits are
+ * its parts'): no journal is looked at.
+ */
+export async function progressFromJournal(
+  deps: JournalDeps,
+  id: string,
+  contentHash: string,
+  recordedSubmits: number,
+  read = true,
+): Promise<RowProgress> {
+  const empty = emptyProgress(contentHash, recordedSubmits);
+  if (!read) return empty;
+  const found = await deps.journal.read(id, contentHash);
+  if (!found || found.submits <= recordedSubmits) return empty;
+  deps.logger.warn(
+    { event: 'progress_from_journal', submits: found.submits, requestId: found.last?.requestId },
+    'Redis had no progress for this row: resuming from the submit journal in the output directory',
+  );
+  const unanswered = found.submits - (found.last ? 1 : 0) - recordedSubmits;
+  const reasons = Array.from({ length: Math.max(unanswered, 0) }, () => 'crash-during-submit').join(',');
+  return deps.store.save(id, {
+    ...empty,
+    submits: found.submits,
+    reasons,
+    current: found.last,
+    lastRequestId: found.last?.requestId,
+  });
+}
