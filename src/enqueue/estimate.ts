@@ -11,10 +11,14 @@ export type EstimateInput = {
   readonly validRows: number;
   readonly chars: number;
   readonly rowsByModel: Readonly<Record<ModelSlug, number>>;
+  /** One per row, one per part of a row sent in parts (long rows); default: `rowsByModel`. */
+  readonly requestsByModel?: Readonly<Record<ModelSlug, number>>;
 };
 
 export type Estimate = {
   readonly rows: number;
+  /** Billed requests: a row each, a long row one per part. */
+  readonly requests: number;
   readonly chars: number;
   readonly apiCalls: number;
   readonly costUsd: number;
@@ -27,23 +31,23 @@ export type Estimate = {
   readonly latencyBoundS: number;
 };
 
-/** What a run will cost and take: one billed submit per row, calls at the shared rate limit. */
+/** What a run will cost and take: one billed submit per request (a row, or each part of a long row), calls at the shared rate limit. */
 export function estimateRun(
   input: EstimateInput,
   settings: Pick<Settings, 'pricesUsd' | 'segmindRpm' | 'concurrency'>,
 ): Estimate {
-  const apiCalls = Math.ceil(input.validRows * EXPECTED_CALLS_PER_ROW);
+  const requests = input.requestsByModel ?? input.rowsByModel;
+  const requestCount = MODEL_SLUGS.reduce((sum, slug) => sum + requests[slug], 0);
+  const apiCalls = Math.ceil(requestCount * EXPECTED_CALLS_PER_ROW);
   const costByModelUsd = Object.fromEntries(
-    MODEL_SLUGS.map((slug) => [slug, input.rowsByModel[slug] * settings.pricesUsd[slug]]),
+    MODEL_SLUGS.map((slug) => [slug, requests[slug] * settings.pricesUsd[slug]]),
   ) as Record<ModelSlug, number>;
-  const latencyS = MODEL_SLUGS.reduce(
-    (sum, slug) => sum + input.rowsByModel[slug] * MODELS[slug].typicalLatencyS,
-    0,
-  );
+  const latencyS = MODEL_SLUGS.reduce((sum, slug) => sum + requests[slug] * MODELS[slug].typicalLatencyS, 0);
   const rateBoundS = (apiCalls / settings.segmindRpm) * 60;
   const latencyBoundS = latencyS / settings.concurrency;
   return {
     rows: input.validRows,
+    requests: requestCount,
     chars: input.chars,
     apiCalls,
     costUsd: MODEL_SLUGS.reduce((sum, slug) => sum + costByModelUsd[slug], 0),
@@ -75,6 +79,9 @@ export function formatEstimate(
   return [
     `rows:            ${count(estimate.rows)}`,
     `characters:      ${count(estimate.chars)}`,
+    ...(estimate.requests !== estimate.rows
+      ? [`requests:        ${count(estimate.requests)} (rows over TTS_CHUNK_CHARS are sent in parts)`]
+      : []),
     `API calls:       ~${count(estimate.apiCalls)} (${EXPECTED_CALLS_PER_ROW} per row: submit, polls, result)`,
     `estimated cost:  ${usd(estimate.costUsd)} (one billed submit per row; prices: ${PRICE_SOURCE}, override with SEGMIND_PRICES)`,
     ...perModel,

@@ -7,7 +7,9 @@ import { claimedRowId, defaultRowId } from '../script/row-id.js';
 import { makeRowIndex, type RowIndex } from '../script/row-index.js';
 import type { RawRecord } from '../script/script-row.js';
 import { validateRecord, type ValidationContext } from '../script/validate-row.js';
+import { DEFAULT_CHUNK_CHARS } from '../book/chunk-limits.js';
 import { contentHash } from './content-hash.js';
+import { splitRowText } from './split-row.js';
 import type { RowSpool } from './row-spool.js';
 
 /** Pass 1 over a script: every row validated, and what enqueueing needs kept without the texts. */
@@ -19,6 +21,8 @@ export type ScriptScan = {
   /** Characters of the valid rows' texts. */
   readonly chars: number;
   readonly rowsByModel: Readonly<Record<ModelSlug, number>>;
+  /** Requests the valid rows make by model: one per row, one per part for a row sent in parts. */
+  readonly requestsByModel: Readonly<Record<ModelSlug, number>>;
   /** The first MAX_PRINTED_PROBLEMS problems; `problemCount` counts them all. */
   readonly problems: readonly Problem[];
   readonly problemCount: number;
@@ -59,6 +63,9 @@ export async function scanScript(
   // A CSV's columns are named on its header line; a JSONL row names its own.
   const headerLine = scriptFormat(file) === 'csv' ? 1 : undefined;
   const undocumented = new Map<string, { line: number; model: ModelSlug; voice: string; rows: number }>();
+  /** Rows sent in parts: their requests beyond the first, by seq. */
+  const extraParts = new Map<number, number>();
+  const chunkChars = context.chunkChars ?? DEFAULT_CHUNK_CHARS;
   let bytesRead = 0;
 
   /** Takes `id` for this record; false (with the problem listed) when an earlier row has it. */
@@ -83,6 +90,8 @@ export async function scanScript(
     } else {
       const { row } = result;
       spool?.write(row);
+      const parts = splitRowText(row.request.text, chunkChars)?.length ?? 1;
+      if (parts > 1) extraParts.set(row.seq, parts - 1);
       let valid = true;
       if (row.id === undefined) defaultSeqs.push(row.seq);
       else valid = claim(row.id, row.seq, row.line);
@@ -136,6 +145,7 @@ export async function scanScript(
   }
 
   const rowsByModel = Object.fromEntries(MODEL_SLUGS.map((slug) => [slug, 0])) as Record<ModelSlug, number>;
+  const requestsByModel = { ...rowsByModel };
   let validRows = 0;
   let chars = 0;
   for (let seq = 0; seq < records; seq += 1) {
@@ -144,6 +154,7 @@ export async function scanScript(
     validRows += 1;
     chars += index.chars(seq);
     rowsByModel[model] += 1;
+    requestsByModel[model] += 1 + (extraParts.get(seq) ?? 0);
   }
   const warnings = [...undocumented.values()].map(({ line, model, voice, rows }) => ({
     line,
@@ -156,6 +167,7 @@ export async function scanScript(
     validRows,
     chars,
     rowsByModel,
+    requestsByModel,
     problems,
     problemCount,
     invalidRows: records - validRows,
