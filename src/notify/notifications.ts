@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { Logger } from '../log.js';
 import { globalKeys } from '../queue/keys.js';
 import type { Settings } from '../settings.js';
@@ -24,9 +24,9 @@ export type NotificationsOptions = {
   >;
   readonly logger: Logger;
   /** For raising events and reading runs. */
-  readonly redis: Redis;
+  readonly redis: Redis | Cluster;
   /** For the notify worker (BullMQ duplicates it for blocking). */
-  readonly connection: Redis;
+  readonly connection: Redis | Cluster;
 };
 
 /** Nothing is queued and no notify worker runs unless `TTS_NOTIFY_URL` or `TTS_NOTIFY_CMD` is set. */

@@ -1,5 +1,5 @@
 import { Queue, type JobsOptions } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { Logger } from '../log.js';
 import type { RunEvent } from './run-event.js';
 
@@ -36,7 +36,7 @@ export type RunNotifier = {
 };
 
 export type RunNotifierOptions = {
-  readonly redis: Redis;
+  readonly redis: Redis | Cluster;
   readonly prefix: string;
   /** Whether anything is configured to receive events. */
   readonly enabled: boolean;

@@ -1,5 +1,5 @@
 import { Worker, type Job } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { Logger } from '../log.js';
 import { deliverWebhook } from './deliver-webhook.js';
 import { NOTIFY_QUEUE, type NotifyJobData } from './notify-queue.js';
@@ -7,7 +7,7 @@ import { runNotifyCommand } from './run-command.js';
 
 export type NotifyWorkerOptions = {
   /** BullMQ duplicates it for its blocking connection. */
-  readonly connection: Redis;
+  readonly connection: Redis | Cluster;
   readonly prefix: string;
   readonly url: string | undefined;
   readonly secret: string | undefined;

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { runKeys } from '../queue/keys.js';
 import { decodeRunMeta } from '../queue/run-meta.js';
 
@@ -63,7 +63,7 @@ const round = (value: number, digits: number) => Math.round(value * 10 ** digits
 
 /** The run's figures as Redis holds them (two HLENs and two hashes). */
 export async function readRunFacts(
-  redis: Redis,
+  redis: Redis | Cluster,
   prefix: string,
   run: string,
   outDir?: string,
@@ -103,7 +103,7 @@ export async function readRunFacts(
 
 /** The event of a run whose final manifests were just written: one per distinct result of the run. */
 export async function runFinishedEvent(
-  redis: Redis,
+  redis: Redis | Cluster,
   prefix: string,
   run: string,
   outDir: string,
@@ -117,7 +117,14 @@ export async function runFinishedEvent(
 /** A run's event with a reason (`run.halted`, `run.budget_reached`); `episode` tells one halt or limit from the next. */
 export async function runHeldEvent(
   type: Exclude<RunEventType, 'run.finished'>,
-  input: { redis: Redis; prefix: string; run: string; reason: string; episode: string; nowMs: number },
+  input: {
+    redis: Redis | Cluster;
+    prefix: string;
+    run: string;
+    reason: string;
+    episode: string;
+    nowMs: number;
+  },
 ): Promise<RunEvent> {
   const { updatedAt: _updatedAt, ...facts } = await readRunFacts(input.redis, input.prefix, input.run);
   return {

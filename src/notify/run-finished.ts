@@ -1,11 +1,11 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { Logger } from '../log.js';
 import type { RunNotifier } from './notify-queue.js';
 import { runFinishedEvent } from './run-event.js';
 
 export type RunFinishedInput = {
   readonly notifier: RunNotifier;
-  readonly redis: Redis;
+  readonly redis: Redis | Cluster;
   readonly prefix: string;
   readonly run: string;
   readonly outDir: string;

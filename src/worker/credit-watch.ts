@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { Logger } from '../log.js';
 import { globalKeys } from '../queue/keys.js';
 
@@ -16,7 +16,7 @@ export type CreditWatch = {
 };
 
 export type CreditWatchOptions = {
-  readonly redis: Redis;
+  readonly redis: Redis | Cluster;
   readonly prefix: string;
   /** `TTS_MIN_CREDITS_USD`; 0 turns the floor off (the balance is still kept). */
   readonly floorUsd: number;
