@@ -58,7 +58,7 @@ const marker = (file: string, totalSamples: number, sampleRate = 24_000): Chapte
   sampleRate,
   channels: 1,
   totalSamples,
-  clips: [{ id: `${file}-clip`, startSample: 10, samples: totalSamples - 10, speech: true }],
+  clips: [{ id: `${file}-clip`, startSample: 10, samples: totalSamples - 10, trimmed: true }],
 });
 
 test("the book's layout: chapters end to end with the chapter pause in samples; spans run to the next start and add up", () => {

@@ -39,6 +39,22 @@ export type AssembledNote = {
   readonly file: string | null;
 };
 
+/** The Redis mirror of a chapter's marker, for status (written again when a job finds its chapter current). */
+export async function noteChapterAssembled(
+  redis: RedisClient,
+  prefix: string,
+  run: string,
+  index: number,
+  marker: ChapterMarker,
+): Promise<void> {
+  const note: AssembledNote = {
+    version: marker.version,
+    durationMs: Math.round((marker.totalSamples * 1000) / marker.sampleRate),
+    file: `chapters/${marker.file}`,
+  };
+  await redis.hset(runKeys(prefix, run).assembly, `chapter:${index}`, JSON.stringify(note));
+}
+
 export async function writeChapterMarker(
   redis: RedisClient,
   prefix: string,
@@ -48,12 +64,7 @@ export async function writeChapterMarker(
   marker: ChapterMarker,
 ): Promise<void> {
   await writeFileAtomic(join(outDir, MARKER_DIR), markerName(index), JSON.stringify(marker));
-  const note: AssembledNote = {
-    version: marker.version,
-    durationMs: Math.round((marker.totalSamples * 1000) / marker.sampleRate),
-    file: `chapters/${marker.file}`,
-  };
-  await redis.hset(runKeys(prefix, run).assembly, `chapter:${index}`, JSON.stringify(note));
+  await noteChapterAssembled(redis, prefix, run, index, marker);
 }
 
 export async function noteBookAssembled(

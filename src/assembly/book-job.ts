@@ -1,4 +1,4 @@
-import { stat } from 'node:fs/promises';
+import { rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { writeFileAtomic } from '../output/run-files.js';
@@ -14,6 +14,7 @@ import { CHAPTERS_DIR, type AssemblyJobDeps, type AssemblyOutcome } from './chap
 import { shownTitle } from './chapter-plan.js';
 import { CHAPTERS_JSON, chaptersJson, readChaptersJson } from './chapters-json.js';
 import { sweepEncoderTemps } from './encoder-temps.js';
+import { withFinishLock } from './finish-lock.js';
 import { runPlan } from './schedule-assembly.js';
 
 /** What the audiobook's encoder takes (audio/m4b-encode.ts through the worker's adapter). */
@@ -67,16 +68,27 @@ export async function assembleBook(
   const m4bPath = join(outDir, `${name}.m4b`);
   const existing = await readChaptersJson(outDir);
   const m4bThere = existing?.m4b == null || (await stat(m4bPath).catch(() => undefined)) !== undefined;
-  if (existing?.version === data.version && m4bThere) return 'current';
+
+  if (existing?.version === data.version && m4bThere) {
+    await noteBookAssembled(deps.redis, deps.prefix, name, {
+      version: data.version,
+      durationMs: existing.duration_ms,
+      file: existing.m4b,
+    });
+    return 'current';
+  }
 
   const layout = bookLayout(markers, plan.pauses.chapterMs);
+  // Encoded under a name of its own version, renamed into place only if still current (see below).
+  const part = `.${name}.m4b.${data.version.slice(0, 16)}.part`;
+  await sweepEncoderTemps(outDir, name, data.version.slice(0, 16));
   const input: M4bInput = {
     chapters: plan.chapters.map((chapter) => ({
       title: shownTitle(chapter),
       file: join(outDir, CHAPTERS_DIR, chapter.file),
     })),
     gapMs: plan.pauses.chapterMs,
-    out: m4bPath,
+    out: tools.encodeM4b === undefined ? m4bPath : join(outDir, part),
     tags: {
       title: plan.title,
       author: plan.author ?? undefined,
@@ -84,7 +96,6 @@ export async function assembleBook(
     },
   };
   let ffmpegCommand: string | null = null;
-  await sweepEncoderTemps(outDir, `${name}.m4b`);
   if (tools.encodeM4b !== undefined) {
     await tools.encodeM4b(input);
   } else {
@@ -101,18 +112,31 @@ export async function assembleBook(
     plan.chapters.flatMap((chapter) => chapter.rows.map((row) => [row.id, row.text] as const)),
   );
   const captions = tools.captions(layout, texts);
-  await writeFileAtomic(outDir, `${name}.srt`, captions.srt);
-  await writeFileAtomic(outDir, `${name}.vtt`, captions.vtt);
   const m4b = tools.encodeM4b === undefined ? null : `${name}.m4b`;
-  const document = chaptersJson(plan, layout, data.version, {
-    m4b,
-    srt: `${name}.srt`,
-    vtt: `${name}.vtt`,
-    ffmpegCommand,
-  });
-  await writeFileAtomic(outDir, CHAPTERS_JSON, `${JSON.stringify(document, null, 2)}\n`);
   const durationMs = samplesToMs(layout.totalSamples, layout.sampleRate);
-  await noteBookAssembled(deps.redis, deps.prefix, name, { version: data.version, durationMs, file: m4b });
+  const placed = await withFinishLock(deps.redis, deps.prefix, name, async () => {
+    // A chapter re-assembled meanwhile: the newer book's job puts its own files in place.
+    for (const chapter of plan.chapters) {
+      const marker = await readChapterMarker(outDir, chapter.index);
+      if (marker?.version !== data.chapters[chapter.index - 1]) return false;
+    }
+    if (m4b !== null) await rename(join(outDir, part), m4bPath);
+    await writeFileAtomic(outDir, `${name}.srt`, captions.srt);
+    await writeFileAtomic(outDir, `${name}.vtt`, captions.vtt);
+    const document = chaptersJson(plan, layout, data.version, {
+      m4b,
+      srt: `${name}.srt`,
+      vtt: `${name}.vtt`,
+      ffmpegCommand,
+    });
+    await writeFileAtomic(outDir, CHAPTERS_JSON, `${JSON.stringify(document, null, 2)}\n`);
+    await noteBookAssembled(deps.redis, deps.prefix, name, { version: data.version, durationMs, file: m4b });
+    return true;
+  });
+  if (!placed) {
+    await rm(join(outDir, part), { force: true });
+    return 'stale';
+  }
   deps.logger.info({ event: 'book_assembled', run: name, m4b, durationMs }, 'audiobook assembled');
   return 'assembled';
 }

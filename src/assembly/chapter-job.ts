@@ -5,9 +5,15 @@ import type { RedisClient } from '../redis/connection.js';
 import type { Logger } from '../log.js';
 import { makeDir, sweepStaleTemps, uniqueTempName } from '../output/run-files.js';
 import type { ChapterJobData } from './assembly-jobs.js';
-import { readChapterMarker, writeChapterMarker, type AudioLayout } from './assembly-state.js';
+import {
+  noteChapterAssembled,
+  readChapterMarker,
+  writeChapterMarker,
+  type AudioLayout,
+} from './assembly-state.js';
 import { chapterReadiness } from './chapter-readiness.js';
 import { chapterGapsMs, type ChapterPlan } from './chapter-plan.js';
+import { withFinishLock } from './finish-lock.js';
 import { runPlan } from './schedule-assembly.js';
 
 /** Joins clips into one WAV at `out` (audio/join-clips.ts through the worker's adapter). */
@@ -56,7 +62,11 @@ export async function assembleChapter(
   const dir = join(outDir, CHAPTERS_DIR);
   const target = join(dir, chapter.file);
   const marker = await readChapterMarker(outDir, chapter.index);
-  if (marker?.version === data.version && (await stat(target).catch(() => undefined))) return 'current';
+  if (marker?.version === data.version && (await stat(target).catch(() => undefined))) {
+    // Redis may have been emptied since: status reads the note.
+    await noteChapterAssembled(deps.redis, deps.prefix, plan.run, chapter.index, marker);
+    return 'current';
+  }
 
   await makeDir(dir);
   await sweepStaleTemps(dir, 'any', FOREIGN_TEMP_STALE_MS);
@@ -69,12 +79,16 @@ export async function assembleChapter(
       trimPadMs: plan.pauses.trimPadMs,
     });
     if (deps.testPauseMs > 0) await delay(deps.testPauseMs);
-    await rename(temporary, target);
-    await writeChapterMarker(deps.redis, deps.prefix, plan.run, outDir, chapter.index, {
-      ...layout,
-      version: data.version,
-      file: chapter.file,
+    const placed = await withFinishLock(deps.redis, deps.prefix, plan.run, async () => {
+      // A row re-synthesised meanwhile: the newer version's job puts its own file in place.
+      const now = await chapterReadiness(deps.redis, deps.prefix, plan, chapter);
+      if (!now.ready || now.version !== data.version) return false;
+      await rename(temporary, target);
+      const done = { ...layout, version: data.version, file: chapter.file };
+      await writeChapterMarker(deps.redis, deps.prefix, plan.run, outDir, chapter.index, done);
+      return true;
     });
+    if (!placed) return 'stale';
     deps.logger.info(
       {
         event: 'chapter_assembled',

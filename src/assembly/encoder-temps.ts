@@ -16,22 +16,26 @@ function isAlive(pid: number): boolean {
 }
 
 /**
- * Removes what a killed m4b encode left in the run directory (audio/m4b-encode.ts names its
- * temporaries `.<out>.<pid>-<hex>.tmp` and `.ffmetadata.txt`): its process is gone, or the file
- * is stale.
+ * Removes what killed book jobs left in the run directory: an encoded `.<run>.m4b.<version>.part`
+ * not yet renamed (of `version`, which this job makes again, or stale), and audio/m4b-encode.ts's
+ * temporaries of it (`.<out>.<pid>-<hex>.tmp`, `.ffmetadata.txt`) whose process is gone or stale.
  */
-export async function sweepEncoderTemps(dir: string, m4bName: string): Promise<void> {
-  const pattern = new RegExp(
-    `^\\.${escapeRegExp(m4bName)}\\.(\\d+)-[0-9a-f]+(?:\\.tmp|\\.ffmetadata\\.txt)$`,
+export async function sweepEncoderTemps(dir: string, run: string, version: string): Promise<void> {
+  const m4b = escapeRegExp(`${run}.m4b`);
+  const part = new RegExp(`^\\.${m4b}\\.([0-9a-f]+)\\.part$`);
+  const temp = new RegExp(
+    `^\\.\\.?${m4b}(?:\\.[0-9a-f]+\\.part)?\\.(\\d+)-[0-9a-f]+(?:\\.tmp|\\.ffmetadata\\.txt)$`,
   );
   for (const entry of await readdir(dir)) {
-    const pid = Number(pattern.exec(entry)?.[1] ?? Number.NaN);
-    if (!Number.isInteger(pid) || pid <= 0) continue;
     const path = join(dir, entry);
+    const partOf = part.exec(entry)?.[1];
+    const pid = Number(temp.exec(entry)?.[1] ?? Number.NaN);
+    if (partOf === undefined && !(Number.isInteger(pid) && pid > 0)) continue;
     const info = await lstat(path).catch(() => undefined);
-    // This process encodes one book at a time: a file of its own pid is an earlier attempt's.
+    const fresh = info !== undefined && Date.now() - info.mtimeMs < STALE_MS;
+    // This process makes one book at a time: a file of its own pid is an earlier attempt's.
     const live =
-      pid !== process.pid && isAlive(pid) && info !== undefined && Date.now() - info.mtimeMs < STALE_MS;
+      partOf === undefined ? pid !== process.pid && isAlive(pid) && fresh : partOf !== version && fresh;
     if (!live) await rm(path, { force: true });
   }
 }

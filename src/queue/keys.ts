@@ -27,6 +27,8 @@ export function runKeys(prefix: string, run: string) {
     stats: `${base}:stats`,
     /** Hash: `chapter:<index>` / `book` -> JSON of what was assembled (see assembly/assembly-state.ts). */
     assembly: `${base}:assembly`,
+    /** String with PX: the token of the assembly job putting its outputs in place (see assembly/finish-lock.ts). */
+    assemblyLock: `${base}:assembly-lock`,
   } as const;
 }
 

@@ -44,8 +44,8 @@ export async function bookDone(outDir: string, not?: string): Promise<ChaptersJs
 /** Temporary files of the assembly's outputs under a run directory (chapters, markers, the book's files). */
 export async function tempFiles(dir: string, run: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true });
-  const ours = new RegExp(`^(chapters/|\\.tts-assembly/|\\.(chapters\\.json|${run}\\.(m4b|srt|vtt)))`);
-  return entries.filter((entry) => /\.tmp$|\.ffmetadata\.txt$/.test(entry) && ours.test(entry));
+  const ours = new RegExp(`^(chapters/|\\.tts-assembly/|\\.+(chapters\\.json|${run}\\.(m4b|srt|vtt)))`);
+  return entries.filter((entry) => /\.tmp$|\.part$|\.ffmetadata\.txt$/.test(entry) && ours.test(entry));
 }
 
 /** Completed assembly jobs of the prefix, by id (each id once). */
