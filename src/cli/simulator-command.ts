@@ -33,7 +33,8 @@ Options:
   --rpm N                     per-API-key requests per minute, enforced with 429 (default: no limit)
   --rpm-counts all|submits    which calls count against --rpm (default all; downloads never)
   --retention S               seconds after submit before status/result answer 404 (default 3600)
-  --credits N                 USD of credit; submit answers 406 once spent (default: unlimited)
+  --credits N                 USD of credit, reported as x-remaining-credits on every answer and
+                              metrics.remaining_credits; submit answers 406 once spent (default: unlimited)
   --api-key K                 the only key accepted; others get 401 (default: any non-empty key)
   --audio wav|pcm|mp3         audio bytes served (default wav)
   --output url|object|data-uri|base64
