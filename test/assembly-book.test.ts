@@ -1,16 +1,21 @@
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { readFile, stat, writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { promisify } from 'node:util';
 import { readChapterMarker } from '../src/assembly/assembly-state.js';
+import { readBackM4b } from '../src/audio/m4b-read-back.js';
 import {
   bookDone,
   checkAudiobook,
   completedAssemblyJobs,
+  FFMPEG,
   markdownBook,
   tempFiles,
 } from './helpers/assembly.js';
 import { assertBilledAtMostRecorded } from './helpers/billing.js';
+import { buildEpub } from './helpers/book-epub.js';
 import { runCli } from './helpers/cli.js';
 import { nightKit } from './helpers/night-kit.js';
 import { runFinished } from './helpers/assembly.js';
@@ -96,4 +101,54 @@ test('a 3-chapter Markdown book becomes chapter WAVs, an m4b whose marks equal c
   );
   const final = await runFinished(outDir, edited.chapters.flatMap((chapter) => chapter.rows).length);
   assert.equal(assertBilledAtMostRecorded(n.sim.ledger(), final, 'current'), 0);
+});
+
+test("an EPUB's title, author and cover become the m4b's tags and cover art", async () => {
+  const n = await kit.night();
+  const env = { ...n.env, PATH: process.env['PATH'] ?? '', TTS_PAUSE_CHAPTER_MS: '700' };
+  const dir = join(n.target.outRoot, 'books');
+  await mkdir(dir, { recursive: true });
+  const coverFile = join(dir, 'cover.jpg');
+  await promisify(execFile)(FFMPEG, [
+    '-v',
+    'error',
+    '-f',
+    'lavfi',
+    '-i',
+    'color=c=navy:s=64x64',
+    '-frames:v',
+    '1',
+    coverFile,
+  ]);
+  const paragraph = (word: string) =>
+    `<p>The ${word} lantern swung in the wind, and the keeper watched the harbour until dawn.</p>`;
+  const epub = buildEpub({
+    title: 'The Lantern Keeper',
+    author: 'Ann Author',
+    files: [
+      { href: 'one.xhtml', body: `<h1>Night</h1>${paragraph('old')}` },
+      { href: 'two.xhtml', body: `<h1>Dawn</h1>${paragraph('new')}` },
+    ],
+    nav: [
+      ['one.xhtml', 'Night'],
+      ['two.xhtml', 'Dawn'],
+    ],
+    coverHref: 'images/cover.jpg',
+    extra: { 'OEBPS/images/cover.jpg': await readFile(coverFile) },
+  });
+  await writeFile(join(dir, 'keeper.epub'), epub);
+  const enqueued = await runCli(['enqueue', 'keeper.epub', '--run', 'keeper'], env, dir);
+  assert.equal(enqueued.code, 0, enqueued.stderr);
+  kit.worker(env);
+  const outDir = join(n.target.outRoot, 'keeper');
+  const doc = await bookDone(outDir);
+  await checkAudiobook(outDir, 'keeper', 700);
+  assert.equal(doc.title, 'The Lantern Keeper');
+  assert.equal(doc.author, 'Ann Author');
+  const read = await readBackM4b(FFMPEG, join(outDir, 'keeper.m4b'));
+  assert.equal(read.tags['title'], 'The Lantern Keeper');
+  assert.equal(read.tags['artist'], 'Ann Author');
+  assert.equal(read.hasCover, true);
+  const entries = await runFinished(outDir, doc.chapters.flatMap((chapter) => chapter.rows).length);
+  assert.equal(assertBilledAtMostRecorded(n.sim.ledger(), entries), 0);
 });

@@ -12,6 +12,8 @@ export type BookTags = {
 };
 
 const COVER_STEM = '.tts-cover';
+const COVER_TYPES = /^image\/(jpeg|png)$/i;
+const COVER_FILES = /\.(jpe?g|png)$/i;
 
 /**
  * Title, author and cover for the audiobook: from the book itself when the script is a book; from
@@ -26,7 +28,8 @@ export async function readBookTags(
   if (format === 'book') {
     const book = await readBook(script, {});
     let cover: string | undefined;
-    if (book.cover !== undefined) {
+    // An m4b's cover art is a JPEG or a PNG; another image is left out rather than failing the book.
+    if (book.cover !== undefined && COVER_TYPES.test(book.cover.mediaType)) {
       cover = `${COVER_STEM}${extname(book.cover.name).toLowerCase() || '.img'}`;
       await writeFileAtomic(outDir, cover, book.cover.bytes);
     }
@@ -41,7 +44,7 @@ export async function readBookTags(
   const text = (value: unknown) => (typeof value === 'string' && value !== '' ? value : undefined);
   const coverName = text(info.cover);
   let cover: string | undefined;
-  if (coverName !== undefined && basename(coverName) === coverName) {
+  if (coverName !== undefined && basename(coverName) === coverName && COVER_FILES.test(coverName)) {
     cover = `${COVER_STEM}${extname(coverName).toLowerCase() || '.img'}`;
     const copied = await copyFile(join(dirname(script), coverName), join(outDir, cover)).then(
       () => true,
