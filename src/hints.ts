@@ -7,4 +7,5 @@ export const HINT = {
   status: 'npm run status',
   enqueue: 'npm run enqueue -- <file>',
   retry: (run: string) => `npm run retry -- --run ${run}`,
+  budget: (run: string) => `npm run budget -- --run ${run} --usd N`,
 } as const;

@@ -9,6 +9,7 @@ const COMMANDS = [
   'worker',
   'status',
   'retry',
+  'budget',
   'report',
   'pause',
   'resume',

@@ -22,6 +22,7 @@ import { describeSchedule, parseScheduleAt } from '../enqueue/schedule-at.js';
 import { formatProblems, ScriptError } from '../script/problems.js';
 import { checkScriptFile } from '../script/read-script.js';
 import { assemblyPauses } from '../assembly/assembly-settings.js';
+import { budgetLine, parseBudgetUsd } from '../enqueue/run-budget-limit.js';
 import { defineCommand } from './command-args.js';
 import { limitHeapGrowthForEnqueue } from './heap-growth.js';
 
@@ -44,6 +45,9 @@ Options:
                      (voice1, Voice_1, temprature are refused otherwise); COL,COL or repeated
   --chapters         join the rows into chapter files and an audiobook, grouped by their
                      \`chapter\` column (a book's rows always are; see TTS_PAUSE_*_MS)
+  --budget USD       cap what the run spends: a submit that would pass it waits (rows held, not
+                     failed) until \`tts-batch budget --run NAME --usd N\` raises it (default
+                     TTS_BUDGET_USD for a run without one)
   --dry-run          print rows, characters, API calls, cost, time and start; add nothing
   --skip-invalid     enqueue the valid rows and list the invalid ones (default: refuse the script)
   -h, --help         show this help
@@ -72,6 +76,7 @@ const ARGS = {
     at: { type: 'string' },
     metadata: { type: 'string', multiple: true },
     chapters: { type: 'boolean' },
+    budget: { type: 'string' },
     'dry-run': { type: 'boolean' },
     'skip-invalid': { type: 'boolean' },
   },
@@ -99,6 +104,7 @@ export const runEnqueueCommand = defineCommand(HELP, ARGS, async ({ values, posi
     const defaults = resolveRowDefaults(values, settings);
     const metadataColumns = parseMetadataFlag(values.metadata);
     const scheduledAt = values.at === undefined ? 0 : parseScheduleAt(values.at, Date.now());
+    const budgetUsd = values.budget === undefined ? undefined : parseBudgetUsd(values.budget);
     const outDir = join(resolve(context.cwd, values.out ?? settings.outDir), run);
     if (!dryRun) {
       redis = makeRedis(settings.redisUrl, 'command');
@@ -139,7 +145,10 @@ export const runEnqueueCommand = defineCommand(HELP, ARGS, async ({ values, posi
 
     if (dryRun) {
       context.stdout.write(`run: ${run} (dry run: nothing added)\n`);
-      context.stdout.write(`${formatEstimate(estimateRun(scan, settings), settings)}\n`);
+      const estimate = estimateRun(scan, settings);
+      context.stdout.write(`${formatEstimate(estimate, settings)}\n`);
+      const budget = budgetLine(estimate, budgetUsd ?? settings.budgetUsd);
+      if (budget !== undefined) context.stdout.write(`${budget}\n`);
       context.stdout.write(`${metadataLine(scan)}\n`);
       if (scheduledAt > 0) context.stdout.write(`start: ${describeSchedule(scheduledAt, Date.now())}\n`);
       return 0;
@@ -159,6 +168,7 @@ export const runEnqueueCommand = defineCommand(HELP, ARGS, async ({ values, posi
         scheduledAt,
         runId: mark.run_id,
         chunkChars: settings.chunkChars,
+        budget: { usd: budgetUsd, defaultUsd: settings.budgetUsd },
         chapters: { chapters: values.chapters === true, pauses: assemblyPauses(settings) },
       },
       {

@@ -13,6 +13,7 @@ Commands:
   worker           process rows until stopped
   status           per-run progress
   retry            send a run's failed rows back to the queue
+  budget           set a run's budget (USD); rows it held go on
   report           (re)write a run's manifest.json and manifest.csv
   pause, resume    stop / restart all workers taking new rows
   dashboard        web dashboard and Prometheus metrics
@@ -32,6 +33,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   resume: async () => (await import('./pause-command.js')).runResumeCommand,
   status: async () => (await import('./status-command.js')).runStatusCommand,
   retry: async () => (await import('./retry-command.js')).runRetryCommand,
+  budget: async () => (await import('./budget-command.js')).runBudgetCommand,
   report: async () => (await import('./report-command.js')).runReportCommand,
   dashboard: async () => (await import('./dashboard-command.js')).runDashboardCommand,
   demo: async () => (await import('./demo-command.js')).runDemoCommand,

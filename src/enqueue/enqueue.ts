@@ -14,6 +14,7 @@ import type { RowSpool } from './row-spool.js';
 import type { Progress } from './progress.js';
 import { reconcileRun, type RowCounts } from './reconcile.js';
 import { rescheduleRunJobs } from './reschedule.js';
+import { applyBudget, type BudgetPlan } from './run-budget-limit.js';
 import type { ScriptScan } from './scan-script.js';
 
 export type EnqueuePlan = {
@@ -27,6 +28,8 @@ export type EnqueuePlan = {
   readonly runId: string;
   /** `TTS_CHUNK_CHARS`: rows longer than this are sent in parts. */
   readonly chunkChars: number;
+  /** `--budget` and `TTS_BUDGET_USD` (default: the run's budget is left as it is). */
+  readonly budget?: BudgetPlan;
   /** `--chapters` and the assembly's pauses (default: no `--chapters`, the default pauses; books always get chapters). */
   readonly chapters?: EnqueueChapters;
 };
@@ -118,6 +121,8 @@ async function enqueueLocked(
     .hset(keys.meta, { ...encodeRunMeta(meta), [ENQUEUING_FIELD]: String(nowMs) })
     .zadd(globalKeys(prefix).runs, createdAt, run)
     .exec();
+  // Before any job is added: no row of the run is submitted past a new budget.
+  await applyBudget(redis, prefix, run, plan.budget ?? {});
 
   // From here the run is in Redis: a stop part-way (out of memory, Ctrl-C) says what was queued.
   const stop = {

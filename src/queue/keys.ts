@@ -25,6 +25,8 @@ export function runKeys(prefix: string, run: string) {
     enqueueLock: `${base}:enqueue-lock`,
     /** Hash of counters: calls, submits, cost_micro_usd, audio_ms, ... */
     stats: `${base}:stats`,
+    /** Hash: the run's budget in micro-USD: `limit` (absent: none), `spent`, `held_at` (see run-budget.ts). */
+    budget: `${base}:budget`,
     /** Hash: `chapter:<index>` / `book` -> JSON of what was assembled (see assembly/assembly-state.ts). */
     assembly: `${base}:assembly`,
     /** String with PX: the token of the assembly job putting its outputs in place (see assembly/finish-lock.ts). */

@@ -27,6 +27,7 @@ export function formatDurationS(seconds: number): string {
 export function formatEta(progress: RunProgress, queue?: QueueState): string {
   if (progress.finished) return 'finished';
   if (queue?.halt) return 'halted';
+  if (progress.budget?.heldAt !== undefined && !progress.finished) return 'budget';
   if (queue?.paused) return 'paused';
   if (progress.scheduled > 0 && progress.scheduledAt) return `starts ${shownTime(progress.scheduledAt)}`;
   return progress.etaS === null ? '--' : formatDurationS(progress.etaS);
@@ -71,6 +72,7 @@ export function formatRunDetail(progress: RunProgress, queue?: QueueState): stri
     ...[formatEnqueueState(p)].filter(Boolean),
     `audio: ${p.audioMinutes.toFixed(2)} min`,
     `API calls: ${p.calls}  cost: ${usd(p.costUsd)}`,
+    ...formatBudget(p),
     `rate: ${p.rowsPerMinute.toFixed(1)} rows/min completed  ETA: ${formatEta(p, queue)}`,
   ];
   if (p.failures.length > 0) {
@@ -124,4 +126,16 @@ export function formatRunTable(runs: readonly RunProgress[], queue?: QueueState)
       )
       .join('') + notes.join('')
   );
+}
+
+/** The run's budget: spent of limit, and when it holds rows, how to let them go on. */
+export function formatBudget(p: RunProgress): string[] {
+  const budget = p.budget;
+  if (budget?.limitUsd === undefined) return [];
+  const line = `budget: ${usd(budget.limitUsd)}  spent (reserved by submits): ${usd(budget.spentUsd)}`;
+  if (budget.heldAt === undefined || p.finished) return [line];
+  return [
+    line,
+    `BUDGET REACHED at ${shownTime(new Date(budget.heldAt).toISOString())}: rows are held (not failed); raise it with \`${HINT.budget(p.run)}\``,
+  ];
 }

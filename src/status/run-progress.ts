@@ -1,4 +1,5 @@
 import type { Queue } from 'bullmq';
+import { makeBudgetStore, type RunBudget } from '../queue/run-budget.js';
 import type { Redis } from 'ioredis';
 import { readRunChapters, type RunChapters } from '../assembly/chapter-progress.js';
 import { makePlanCache } from '../assembly/plan-store.js';
@@ -41,6 +42,8 @@ export type RunProgress = {
   readonly script: string;
   /** A run with chapters (a book, or `--chapters`): each chapter's rows and assembly. */
   readonly chapters?: RunChapters;
+  /** A run with a budget (`--budget`): its limit, what its submits reserved, and whether it holds rows. */
+  readonly budget?: RunBudget;
 };
 
 /** The queue as a whole: paused, and why when the API refused the account. */
@@ -158,7 +161,10 @@ export async function readProgress(options: ReadProgressOptions): Promise<RunPro
     if (!meta['name'] && rows === 0) continue;
     const jobs = jobsByRun.get(run) ?? emptyJobCounts();
     const failures = options.withFailures && jobs.failed > 0 ? await failureReasons(queue, redis, run) : [];
-    const chapters = await readRunChapters({ redis, prefix, readPlan }, run);
+    const [chapters, budget] = await Promise.all([
+      readRunChapters({ redis, prefix, readPlan }, run),
+      makeBudgetStore(redis, prefix).read(run),
+    ]);
     const progress = computeProgress({
       run,
       meta,
@@ -169,7 +175,11 @@ export async function readProgress(options: ReadProgressOptions): Promise<RunPro
       enqueue,
       nowMs: options.nowMs ?? Date.now(),
     });
-    results.push(chapters === undefined ? progress : { ...progress, chapters });
+    results.push({
+      ...progress,
+      ...(chapters === undefined ? {} : { chapters }),
+      ...(budget.limitUsd === undefined ? {} : { budget }),
+    });
   }
   return results;
 }

@@ -47,7 +47,7 @@ export function makeRow(context: RowContext, parts: RowParts): Row {
     unsavedCalls: 0,
     countCalls: (calls) => (calls > 0 ? context.redis.hincrby(statsKey, 'calls', calls) : Promise.resolve(0)),
     client: context.makeClient({
-      beforeSend: (call) => (call === 'submit' ? beginSubmit(row, context.draining) : Promise.resolve()),
+      beforeSend: (call) => (call === 'submit' ? beginSubmit(row, context) : Promise.resolve()),
       onCall: () => (row.unsavedCalls += 1),
     }),
   };

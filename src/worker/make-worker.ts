@@ -6,6 +6,8 @@ import type { AssemblyJobData } from '../assembly/assembly-jobs.js';
 import { makeAssemblyWorker } from '../assembly/assembly-worker.js';
 import type { Logger } from '../log.js';
 import { startNotifications } from '../notify/notifications.js';
+import { makeBudgetStore } from '../queue/run-budget.js';
+import { makeBudgetHold } from './budget-hold.js';
 import { makeApiAnswerCounter } from '../queue/api-answer-counts.js';
 import { globalKeys, ROWS_QUEUE } from '../queue/keys.js';
 import type { RowJobData } from '../queue/row-job.js';
@@ -87,6 +89,7 @@ export function makeRowWorker(options: RowWorkerOptions): RowWorker {
     await notifications.halted(reason, now());
   };
 
+  const budgets = makeBudgetStore(redis, prefix);
   const context: RowContext = {
     redis,
     prefix,
@@ -95,6 +98,9 @@ export function makeRowWorker(options: RowWorkerOptions): RowWorker {
     modes: makePollModeStore(redis, prefix),
     schedule: { ...DEFAULT_POLL_OPTIONS, name: settings.pollSchedule, intervalMs: settings.pollIntervalMs },
     pricesUsd: settings.pricesUsd,
+    budgets,
+    budgetHoldMs: settings.budgetHoldMs,
+    onBudgetHold: makeBudgetHold({ redis, prefix, budgets, notifier: notifications.notifier, logger, now }),
     limits: DEFAULT_SUBMIT_LIMITS,
     rowDeadlineMs: settings.rowDeadlineMs,
     maxTransient: settings.rowTransientFailures,

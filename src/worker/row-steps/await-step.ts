@@ -4,6 +4,7 @@ import { awaitCompletion, type CompletedResult } from '../await-completion.js';
 import { RowSuperseded } from '../row-signals.js';
 import type { Row, RowContext } from './row-context.js';
 import { saveProgress } from './save-progress.js';
+import { submitCost } from './submit-step.js';
 
 /** Polls the awaited request until it completes (or passes the row deadline), then fetches its audio. */
 export async function awaitStep(row: Row, context: RowContext): Promise<RowProgress> {
@@ -56,6 +57,9 @@ async function saveResult(row: Row, context: RowContext, result: CompletedResult
   }
   const request = row.progress.current;
   const audio = await row.client.saveAudio(result.output, row.audioTarget, row.signal);
+  // The budget reserved the price table's figure; the API's own, where it reports one, settles it.
+  if (result.metrics.cost !== undefined && result.metrics.cost !== null)
+    await context.budgets.settle(row.data.run, submitCost(row, context), result.metrics.cost);
   return saveProgress(row, {
     saved: {
       file: audio.file,

@@ -6,6 +6,7 @@ import type { RunNotifier } from '../../notify/notify-queue.js';
 import type { RowJobData } from '../../queue/row-job.js';
 import type { SubmitJournal } from '../../output/submit-journal.js';
 import type { ProgressStore, RowProgress } from '../../queue/row-progress.js';
+import type { BudgetStore } from '../../queue/run-budget.js';
 import type { SegmindClient } from '../../segmind/client.js';
 import type { ModelSlug } from '../../segmind/models.js';
 import type { PollModeStore } from '../await-completion.js';
@@ -26,6 +27,12 @@ export type RowContext = {
   readonly modes: PollModeStore;
   readonly schedule: PollScheduleOptions;
   readonly pricesUsd: Readonly<Record<ModelSlug, number>>;
+  /** The runs' budgets: every billable submit reserves its cost first. */
+  readonly budgets: BudgetStore;
+  /** How long a row the budget holds waits before it tries again (`TTS_BUDGET_HOLD_MS`). */
+  readonly budgetHoldMs: number;
+  /** Called once when a run's budget first holds a row (a notice, if notifications are set). */
+  readonly onBudgetHold: (run: string) => Promise<void>;
   readonly limits: SubmitLimits;
   /** A request without a result this long after its submit is resubmitted once, then the row fails. */
   readonly rowDeadlineMs: number;

@@ -6,15 +6,24 @@ import type { Row, RowContext } from './row-context.js';
 
 /**
  * Counts a submit right before its POST may leave (after the fleet's slot is granted), only
- * while this worker holds the row; a previous attempt the client is retrying surely created
- * nothing and is taken back first. The client's `beforeRequest` hook calls this.
+ * while this worker holds the row and the run's budget has room for it; a previous attempt the
+ * client is retrying surely created nothing and is taken back first. The client's
+ * `beforeRequest` hook calls this.
  */
-export async function beginSubmit(row: Row, draining: AbortSignal): Promise<void> {
-  if (row.sendingToken !== undefined) await takeBack(row, row.sendingToken);
+export async function beginSubmit(row: Row, context: SubmitContext): Promise<void> {
+  if (row.sendingToken !== undefined) await takeBack(row, context, row.sendingToken);
   // The worker was told to stop while this row waited for its slot: nothing new is paid for.
-  if (draining.aborted) throw new HandBack('worker stopping: not submitting', 0);
+  if (context.draining.aborted) throw new HandBack('worker stopping: not submitting', 0);
+  await reserveBudget(row, context);
   const token = randomUUID();
-  const began = await row.store.begin(row.data.id, row.progress, token, row.lock);
+  let began;
+  try {
+    began = await row.store.begin(row.data.id, row.progress, token, row.lock);
+  } catch (error) {
+    await context.budgets.refund(row.data.run, submitCost(row, context)).catch(() => undefined);
+    throw error;
+  }
+  if (began.kind !== 'ok') await context.budgets.refund(row.data.run, submitCost(row, context));
   if (began.kind === 'fenced')
     throw new LetGo("the row is no longer this worker's (lock lost): not submitting");
   row.progress = began.progress;
@@ -25,10 +34,44 @@ export async function beginSubmit(row: Row, draining: AbortSignal): Promise<void
   await row.journal.append(row.data.id, { t: 'send', token, h: row.data.contentHash, at: Date.now() });
 }
 
+/** What beginning a submit needs of the worker's context. */
+export type SubmitContext = Pick<
+  RowContext,
+  'draining' | 'budgets' | 'pricesUsd' | 'budgetHoldMs' | 'onBudgetHold'
+>;
+
+/** A submit's cost as the budget reserves it: the price table's, settled to the API's figure later. */
+export function submitCost(row: Row, context: Pick<RowContext, 'pricesUsd'>): number {
+  return context.pricesUsd[row.data.request.model];
+}
+
+/** Reserves the submit's cost, or holds the row (handed back, not failed) while the budget is reached. */
+async function reserveBudget(row: Row, context: SubmitContext): Promise<void> {
+  const reserved = await context.budgets.reserve(row.data.run, submitCost(row, context));
+  if (reserved.ok) return;
+  if (reserved.firstHold) {
+    row.logger.warn(
+      { event: 'budget_reached', run: row.data.run },
+      'run budget reached: rows are held until it is raised',
+    );
+    await context.onBudgetHold(row.data.run);
+  }
+  // A spread of delays: held rows come back a few at a time, not all at once.
+  throw new HandBack(
+    'budget reached: held until the budget is raised',
+    context.budgetHoldMs * (1 + Math.random() / 2),
+  );
+}
+
 /** The POST surely created nothing (or was never sent): not counted, in Redis and then on disk. */
-async function takeBack(row: Row, token: string): Promise<void> {
+async function takeBack(
+  row: Row,
+  context: Pick<RowContext, 'budgets' | 'pricesUsd'>,
+  token: string,
+): Promise<void> {
   row.sendingToken = undefined;
   row.progress = await row.store.cancel(row.data.id, row.progress, token);
+  await context.budgets.refund(row.data.run, submitCost(row, context));
   // A disk that refuses the note leaves the journal counting one submit too many: never too few.
   await row.journal
     .append(row.data.id, { t: 'cancel', token, h: row.data.contentHash, at: Date.now() })
@@ -52,7 +95,7 @@ export async function submitStep(row: Row, context: RowContext): Promise<RowProg
     if (token !== undefined) {
       if (classifyError(error).action === 'ambiguous-submit') {
         row.progress = await row.store.settle(row.data.id, row.progress, token, 'ambiguous');
-      } else await takeBack(row, token);
+      } else await takeBack(row, context, token);
     }
     throw error;
   }

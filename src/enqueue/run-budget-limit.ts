@@ -1,0 +1,44 @@
+import type { Redis } from 'ioredis';
+import { UsageError } from '../errors.js';
+import { makeBudgetStore } from '../queue/run-budget.js';
+import type { Estimate } from './estimate.js';
+
+/** `--budget USD` and the `TTS_BUDGET_USD` default, as enqueue applies them. */
+export type BudgetPlan = {
+  /** `--budget`: the run's limit from now on. */
+  readonly usd?: number | undefined;
+  /** `TTS_BUDGET_USD`: the limit of a run that has none yet. */
+  readonly defaultUsd?: number | undefined;
+};
+
+/** Sets the run's budget: `--budget` always; the default only where the run has no limit. */
+export async function applyBudget(
+  redis: Redis,
+  prefix: string,
+  run: string,
+  plan: BudgetPlan,
+): Promise<void> {
+  const budgets = makeBudgetStore(redis, prefix);
+  if (plan.usd !== undefined) return budgets.setLimit(run, plan.usd);
+  if (plan.defaultUsd === undefined) return;
+  if ((await budgets.read(run)).limitUsd === undefined) await budgets.setLimit(run, plan.defaultUsd);
+}
+
+/** `--budget USD`: a non-negative amount of dollars (`12`, `12.50`, `$12.50`). */
+export function parseBudgetUsd(value: string): number {
+  const usd = Number(value.replace(/^\$/, ''));
+  if (value.trim() === '' || !Number.isFinite(usd) || usd < 0) {
+    throw new UsageError(`Expected \`--budget\` to be an amount of USD >= 0 (e.g. 12.50), got \`${value}\``);
+  }
+  return usd;
+}
+
+/** The dry run's budget line: whether the estimate fits, and if not, about how many requests do. */
+export function budgetLine(estimate: Estimate, usd: number | undefined): string | undefined {
+  if (usd === undefined) return undefined;
+  const money = (value: number) => `$${value.toFixed(value < 1 ? 4 : 2)}`;
+  if (estimate.costUsd <= usd) return `budget:          ${money(usd)} (the estimate fits)`;
+  const perRequest = estimate.requests > 0 ? estimate.costUsd / estimate.requests : 0;
+  const fit = perRequest > 0 ? Math.floor(usd / perRequest) : 0;
+  return `budget:          ${money(usd)} (BUDGET REACHED before the end: about ${fit.toLocaleString('en-US')} of ${estimate.requests.toLocaleString('en-US')} requests fit; the rest would be held until it is raised)`;
+}
