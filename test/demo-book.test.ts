@@ -215,7 +215,9 @@ describe('npm run demo -- --book', () => {
     assert.equal(result.code, 0, result.stdout + result.stderr);
     const runDir = join(dir, 'out', 'demo-book');
     assert.match(result.stdout, /done: 15 of 15 rows made, 0 failed/);
-    assert.match(result.stdout, /\nffmpeg: \S+ \(PATH, version \S+\)\n/);
+    for (const index of [1, 2, 3])
+      assert.match(result.stdout, new RegExp(`\\nassembled: chapter ${index} \\(chapters/`));
+    assert.match(result.stdout, /^ffmpeg: \S+ \(PATH, version \S+\)\n/);
     const chapters = await checkBookOutputs(runDir, result.stdout);
     assert.equal(chapters.ffmpeg_command, null);
     assert.ok(result.stdout.includes(`audiobook: ${join(runDir, 'demo-book.m4b')}`), result.stdout);
@@ -229,7 +231,8 @@ describe('npm run demo -- --book', () => {
       const result = await demoBook('out-npm-ffmpeg', { PATH: noFfmpegPath() });
       assert.equal(result.code, 0, result.stdout + result.stderr);
       assert.ok(
-        result.stdout.includes(`\nffmpeg: ${npmFfmpeg} (the npm package @ffmpeg-installer/ffmpeg, version `),
+        result.stdout.startsWith(`ffmpeg: ${npmFfmpeg} (the npm package @ffmpeg-installer/ffmpeg, version `),
+        result.stdout,
       );
       const runDir = join(dir, 'out-npm-ffmpeg', 'demo-book');
       await checkM4b(runDir, await checkBookOutputs(runDir, result.stdout));
@@ -242,7 +245,7 @@ describe('npm run demo -- --book', () => {
     async () => {
       const result = await demoBook('out-no-ffmpeg', { PATH: noFfmpegPath() });
       assert.equal(result.code, 0, result.stdout + result.stderr);
-      assert.match(result.stdout, /\nffmpeg: none found /);
+      assert.match(result.stdout, /^ffmpeg: none found /);
       const runDir = join(dir, 'out-no-ffmpeg', 'demo-book');
       const chapters = await checkBookOutputs(runDir, result.stdout);
       assert.equal(chapters.m4b, null);
@@ -263,4 +266,14 @@ describe('npm run demo -- --book', () => {
       await checkM4b(runDir, { ...chapters, m4b: 'demo-book.m4b' });
     },
   );
+
+  it('refuses a TTS_FFMPEG that does not run before anything starts (exit 2)', async () => {
+    const missing = join(dir, 'no-such-ffmpeg');
+    const result = await demoBook('out-bad-ffmpeg', { PATH: process.env.PATH ?? '', TTS_FFMPEG: missing });
+    assert.equal(result.code, 2, result.stdout + result.stderr);
+    assert.ok(result.stderr.includes(`Expected \`TTS_FFMPEG\` to be an ffmpeg that runs`), result.stderr);
+    assert.ok(result.stderr.includes(missing));
+    assert.equal(result.stdout, '');
+    assert.equal(await exists(join(dir, 'out-bad-ffmpeg')), false);
+  });
 });

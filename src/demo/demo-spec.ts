@@ -24,8 +24,6 @@ export type DemoSpec<T> = {
     signal: AbortSignal;
     /** The demo's settings (its Redis, simulator and key prefix). */
     settings: Settings;
-    /** The environment the settings were read from. */
-    env: Readonly<Record<string, string | undefined>>;
   }) => Promise<T>;
   readonly summary: (made: MadeRun<T>) => DemoSummary;
 };

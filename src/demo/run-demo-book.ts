@@ -1,34 +1,25 @@
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
-import { FFMPEG_NPM_PACKAGE, locateFfmpeg } from '../audio/ffmpeg-locate.js';
-import { CHAPTERS_JSON, readChaptersJson, type ChaptersJson } from '../assembly/chapters-json.js';
+import { FFMPEG_NPM_PACKAGE, locateFfmpeg, type Ffmpeg } from '../audio/ffmpeg-locate.js';
 import type { CliContext } from '../cli/context.js';
+import { withQueue } from '../queue/queue-session.js';
+import { loadSettings } from '../settings.js';
 import { MINUTE } from '../time.js';
 import type { DemoSpec, DemoSummary, MadeRun } from './demo-spec.js';
 import { runDemo } from './run-demo.js';
-import { waitForFile } from './wait-for-file.js';
+import { awaitBook, type AwaitedBook } from './await-book.js';
 
 export const DEMO_BOOK_RUN = 'demo-book';
 export const DEMO_BOOK = fileURLToPath(new URL('../../examples/demo-book.md', import.meta.url));
 /** The assembly of a few minutes of audio takes seconds; past this something is wrong. */
 const ASSEMBLY_WAIT_MS = 2 * MINUTE;
 
-/** What the book demo found once its rows were done: the assembled book, or why there is none. */
-export type BookOutputs = { readonly book: ChaptersJson } | { readonly missing: string };
-
 /** Which ffmpeg the worker's assembly will find (it looks the same way), for the user to know. */
-async function ffmpegLine(
-  configuredPath: string | undefined,
-  searchPath: string | undefined,
-): Promise<string> {
-  try {
-    const ffmpeg = await locateFfmpeg({ configuredPath, searchPath });
-    return ffmpeg === undefined
-      ? `ffmpeg: none found (TTS_FFMPEG, \`ffmpeg\` on the PATH, the npm package ${FFMPEG_NPM_PACKAGE}): no m4b, its files and the command that makes it instead`
-      : `ffmpeg: ${ffmpeg.path} (${ffmpeg.source === 'npm' ? `the npm package ${FFMPEG_NPM_PACKAGE}` : ffmpeg.source}, version ${ffmpeg.version})`;
-  } catch (error) {
-    return `ffmpeg: ${(error as Error).message}`;
-  }
+function ffmpegLine(ffmpeg: Ffmpeg | undefined): string {
+  if (ffmpeg === undefined)
+    return `ffmpeg: none found (TTS_FFMPEG, \`ffmpeg\` on the PATH, the npm package ${FFMPEG_NPM_PACKAGE}): no m4b, its files and the command that makes it instead`;
+  const source = ffmpeg.source === 'npm' ? `the npm package ${FFMPEG_NPM_PACKAGE}` : ffmpeg.source;
+  return `ffmpeg: ${ffmpeg.path} (${source}, version ${ffmpeg.version})`;
 }
 
 function clock(ms: number): string {
@@ -36,7 +27,7 @@ function clock(ms: number): string {
   return `${Math.floor(seconds / 60)}:${(seconds % 60).toFixed(1).padStart(4, '0')}`;
 }
 
-function bookSummary({ progress: p, runDir, outputs }: MadeRun<BookOutputs>): DemoSummary {
+function bookSummary({ progress: p, runDir, outputs }: MadeRun<AwaitedBook>): DemoSummary {
   const head = ['', `done: ${p.done} of ${p.rows} rows made, ${p.failed} failed`];
   const tail = [
     `manifests: ${join(runDir, 'manifest.json')} and manifest.csv (one entry per row, in script order)`,
@@ -64,24 +55,14 @@ function bookSummary({ progress: p, runDir, outputs }: MadeRun<BookOutputs>): De
   return { ok: true, text: [...head, ...made, ...tail].join('\n') };
 }
 
-export const BOOK_DEMO: DemoSpec<BookOutputs> = {
+export const BOOK_DEMO: DemoSpec<AwaitedBook> = {
   run: DEMO_BOOK_RUN,
   script: DEMO_BOOK,
-  async afterRows({ runDir, out, signal, settings, env }) {
-    out.write(
-      `${await ffmpegLine(settings.ffmpegPath, env.PATH)}\nassembling the chapters and the audiobook...\n`,
+  afterRows: ({ runDir, out, signal, settings }) => {
+    out.write('assembling the chapters and the audiobook...\n');
+    return withQueue(settings, (session) =>
+      awaitBook({ run: DEMO_BOOK_RUN, runDir, session, out, signal, timeoutMs: ASSEMBLY_WAIT_MS }),
     );
-    const done = await waitForFile(join(runDir, CHAPTERS_JSON), { signal, timeoutMs: ASSEMBLY_WAIT_MS });
-    if (!done) {
-      return {
-        missing: signal.aborted
-          ? 'demo stopped before the book was assembled'
-          : `the book was not assembled within ${ASSEMBLY_WAIT_MS / MINUTE} minutes (no ${join(runDir, CHAPTERS_JSON)}); see the worker's warnings above`,
-      };
-    }
-    // Written last by the assembly: the book is done when it exists.
-    const book = await readChaptersJson(runDir);
-    return book === undefined ? { missing: `${join(runDir, CHAPTERS_JSON)} is not readable` } : { book };
   },
   summary: bookSummary,
 };
@@ -91,6 +72,12 @@ export const BOOK_DEMO: DemoSpec<BookOutputs> = {
  * `demo-book`, made on the simulator and assembled by the worker into chapters, an m4b (when an
  * ffmpeg is found) and captions; it waits until `chapters.json` exists and prints what was made.
  */
-export function runDemoBook(context: CliContext): Promise<number> {
+export async function runDemoBook(context: CliContext): Promise<number> {
+  // A TTS_FFMPEG that does not run is refused (exit 2) before anything starts.
+  const ffmpeg = await locateFfmpeg({
+    configuredPath: loadSettings(context.env).ffmpegPath,
+    searchPath: context.env.PATH,
+  });
+  context.stdout.write(`${ffmpegLine(ffmpeg)}\n`);
   return runDemo(context, BOOK_DEMO);
 }

@@ -132,7 +132,7 @@ export async function runDemo<T>(context: CliContext, spec: DemoSpec<T>): Promis
     );
     let after: { readonly outputs: T } | undefined;
     if (last?.finished)
-      after = { outputs: await spec.afterRows({ runDir, out, signal: context.signal, settings, env }) };
+      after = { outputs: await spec.afterRows({ runDir, out, signal: context.signal, settings }) };
     // Stopping waits for the last row's worker, which writes manifest.json and manifest.csv.
     await stopWorker();
     if (last === undefined || after === undefined) {

@@ -1,0 +1,65 @@
+import type { Writable } from 'node:stream';
+import { setTimeout as delay } from 'node:timers/promises';
+import { Queue } from 'bullmq';
+import type { AssemblyJobData } from '../assembly/assembly-jobs.js';
+import { readAssemblyNotes } from '../assembly/assembly-state.js';
+import { readChaptersJson, type ChaptersJson } from '../assembly/chapters-json.js';
+import { ASSEMBLY_QUEUE } from '../queue/keys.js';
+import type { QueueSession } from '../queue/queue-session.js';
+
+/** The assembled book, or why there is none. */
+export type AwaitedBook = { readonly book: ChaptersJson } | { readonly missing: string };
+
+export type AwaitBookOptions = {
+  readonly run: string;
+  readonly runDir: string;
+  /** The run's Redis and key prefix. */
+  readonly session: Pick<QueueSession, 'redis' | 'prefix'>;
+  /** Where each chapter's assembly is said as it lands. */
+  readonly out: Writable;
+  readonly signal: AbortSignal;
+  /** Gives up after this long: the worker doing the assembly may be gone. */
+  readonly timeoutMs: number;
+  readonly intervalMs?: number;
+  readonly nowMs?: () => number;
+};
+
+/**
+ * Waits until the assembly has written the run's `chapters.json` (its last output: the book is
+ * done when it exists), saying each chapter as it is assembled; ends early when one of the run's
+ * assembly jobs has failed for good (its reason), when `signal` fires, or after `timeoutMs`.
+ */
+export async function awaitBook(options: AwaitBookOptions): Promise<AwaitedBook> {
+  const { run, session, out, signal } = options;
+  const nowMs = options.nowMs ?? Date.now;
+  const deadline = nowMs() + options.timeoutMs;
+  const queue = new Queue<AssemblyJobData>(ASSEMBLY_QUEUE, {
+    connection: session.redis,
+    prefix: session.prefix,
+  });
+  let chaptersSaid = 0;
+  try {
+    for (;;) {
+      const book = await readChaptersJson(options.runDir);
+      if (book !== undefined) return { book };
+      const failed = (await queue.getFailed()).find((job) => job.data.run === run);
+      if (failed !== undefined) {
+        return { missing: `the book's assembly failed (job ${failed.id}): ${failed.failedReason}` };
+      }
+      const notes = await readAssemblyNotes(session.redis, session.prefix, run);
+      for (const index of [...notes.chapters.keys()].sort((a, b) => a - b).slice(chaptersSaid)) {
+        out.write(`assembled: chapter ${index} (${notes.chapters.get(index)?.file ?? ''})\n`);
+      }
+      chaptersSaid = Math.max(chaptersSaid, notes.chapters.size);
+      if (signal.aborted) return { missing: 'demo stopped before the book was assembled' };
+      if (nowMs() >= deadline) {
+        return {
+          missing: `the book was not assembled within ${Math.round(options.timeoutMs / 1000)} s (no chapters.json in ${options.runDir})`,
+        };
+      }
+      await delay(options.intervalMs ?? 200, undefined, { signal }).catch(() => undefined);
+    }
+  } finally {
+    await queue.close();
+  }
+}
