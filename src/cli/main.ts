@@ -18,7 +18,7 @@ Commands:
   pause, resume    stop / restart all workers taking new rows
   dashboard        web dashboard and Prometheus metrics
   simulator        the local Segmind v2 simulator
-  demo             the whole job on embedded defaults
+  demo [--book]    the whole job on embedded defaults (--book: a short book to an m4b)
 
 Settings are read from the environment and from .env (see README).
 `;
