@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { readChapterMarker } from '../src/assembly/assembly-state.js';
@@ -67,4 +67,38 @@ test('a worker SIGKILLed in the middle of assembling a chapter: another worker a
   assert.deepEqual(await tempFiles(outDir, 'tale'), []);
   const entries = await runFinished(outDir, doc.chapters.flatMap((chapter) => chapter.rows).length);
   assert.equal(assertBilledAtMostRecorded(n.sim.ledger(), entries), 0);
+});
+
+test('Redis emptied after the book was made: enqueueing again adopts the rows and finds the chapters and the book current; nothing is paid for or assembled again', async () => {
+  const n = await kit.night();
+  const env = { ...n.env, PATH: process.env['PATH'] ?? '', TTS_PAUSE_CHAPTER_MS: '1000' };
+  const dir = join(n.target.outRoot, 'books');
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, 'tale.md'), markdownBook(2));
+  const outDir = join(n.target.outRoot, 'tale');
+  assert.equal((await runCli(['enqueue', 'tale.md', '--run', 'tale'], env, dir)).code, 0);
+  kit.worker(env);
+  const doc = await bookDone(outDir);
+  const bookFile = await stat(join(outDir, 'chapters.json'));
+  const submits = n.sim.ledger().submits.length;
+
+  await n.client.flushall();
+  const again = await runCli(['enqueue', 'tale.md', '--run', 'tale'], env, dir);
+  assert.equal(again.code, 0, again.stderr);
+  assert.match(again.stdout, /adopted 6\n/);
+  const prefix = n.env['TTS_QUEUE_PREFIX'] ?? '';
+  let jobs: Awaited<ReturnType<typeof completedAssemblyJobs>> = [];
+  await until(
+    async () => (jobs = await completedAssemblyJobs(n.redis.url, prefix)).some((job) => job.name === 'book'),
+    'the book job',
+  );
+  assert.deepEqual(
+    jobs.map((job) => job.returnvalue as unknown),
+    Array(3).fill('current'),
+  );
+  assert.equal(n.sim.ledger().submits.length, submits, 'no row paid for again');
+  assert.equal((await stat(join(outDir, 'chapters.json'))).mtimeMs, bookFile.mtimeMs);
+  assert.equal((await bookDone(outDir)).version, doc.version);
+  const status = await runCli(['status', '--run', 'tale'], env, dir);
+  assert.match(status.stdout, /chapters: 2 of 2 assembled {2}audiobook: tale\.m4b/);
 });

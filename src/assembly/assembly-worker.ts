@@ -7,7 +7,7 @@ import type { AssemblyJobData } from './assembly-jobs.js';
 import { assembleBook, type BookTools } from './book-job.js';
 import { assembleChapter, type AssemblyJobDeps, type JoinChapter } from './chapter-job.js';
 import { MixedFormatsError } from './book-layout.js';
-import { makePlanCache } from './plan-store.js';
+import { ChapterPlanError, makePlanCache } from './plan-store.js';
 import { makeAssemblyScheduler, type AssemblyScheduler } from './schedule-assembly.js';
 
 export type AssemblyWorkerOptions = {
@@ -97,7 +97,18 @@ export function makeAssemblyWorker(options: AssemblyWorkerOptions): AssemblyWork
 
   return {
     worker,
-    scheduler,
+    scheduler: {
+      ...scheduler,
+      // A damaged plan file must not fail the rows: say so, and leave the chapters unassembled.
+      afterRow: (run, rowId) =>
+        scheduler.afterRow(run, rowId).catch((error: unknown) => {
+          if (!(error instanceof ChapterPlanError)) throw error;
+          logger.error(
+            { event: 'chapter_plan_unreadable', run, reason: error.message },
+            'chapter plan unreadable: enqueue the script again to write it',
+          );
+        }),
+    },
     async close(boundMs) {
       const closing = worker.close().then(() => true);
       closing.catch(() => undefined);

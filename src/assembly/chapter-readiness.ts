@@ -15,7 +15,16 @@ export type ChapterReadiness =
     }
   | { readonly ready: false; readonly done: number };
 
-const HMGET_IDS = 1000;
+const HMGET_IDS = 500;
+
+export type ReadinessOptions = {
+  /**
+   * Stop at the first batch of rows with one not done, reading from the chapter's end (rows finish
+   * roughly in order, so an unfinished chapter is told from its last rows): what a worker asks
+   * after every row. `done` then counts only the rows read.
+   */
+  readonly untilIncomplete?: boolean;
+};
 
 /**
  * Whether every row of `chapter` is completed for its current content (the outcome's content
@@ -26,12 +35,16 @@ export async function chapterReadiness(
   prefix: string,
   plan: ChapterPlan,
   chapter: PlanChapter,
+  options: ReadinessOptions = {},
 ): Promise<ChapterReadiness> {
   const keys = runKeys(prefix, plan.run);
-  const files: string[] = [];
-  const shas: string[] = [];
+  const starts = Array.from(
+    { length: Math.ceil(chapter.rows.length / HMGET_IDS) },
+    (_, at) => at * HMGET_IDS,
+  );
+  const batches = new Map<number, { files: string[]; shas: string[] }>();
   let done = 0;
-  for (let start = 0; start < chapter.rows.length; start += HMGET_IDS) {
+  for (const start of options.untilIncomplete ? starts.reverse() : starts) {
     const ids = chapter.rows.slice(start, start + HMGET_IDS).map((row) => row.id);
     const replies = await redis
       .pipeline()
@@ -40,6 +53,7 @@ export async function chapterReadiness(
       .exec();
     const outcomes = (replies?.[0]?.[1] ?? []) as (string | null)[];
     const hashes = (replies?.[1]?.[1] ?? []) as (string | null)[];
+    const batch = { files: [] as string[], shas: [] as string[] };
     ids.forEach((_id, at) => {
       const outcome = decodeRowOutcome(outcomes[at]);
       if (
@@ -48,12 +62,24 @@ export async function chapterReadiness(
         outcome.file !== null &&
         outcome.audioSha256 !== null
       ) {
-        done += 1;
-        files.push(outcome.file);
-        shas.push(outcome.audioSha256);
+        batch.files.push(outcome.file);
+        batch.shas.push(outcome.audioSha256);
       }
     });
+    done += batch.files.length;
+    batches.set(start, batch);
+    if (options.untilIncomplete && batch.files.length < ids.length) return { ready: false, done };
   }
   if (done < chapter.rows.length || chapter.rows.length === 0) return { ready: false, done };
-  return { ready: true, version: chapterVersion(plan, chapter, shas), files, done };
+  const inOrder = [...batches.entries()].sort(([a], [b]) => a - b).map(([, batch]) => batch);
+  return {
+    ready: true,
+    version: chapterVersion(
+      plan,
+      chapter,
+      inOrder.flatMap((batch) => batch.shas),
+    ),
+    files: inOrder.flatMap((batch) => batch.files),
+    done,
+  };
 }

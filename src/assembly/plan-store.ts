@@ -30,7 +30,12 @@ export async function readChapterPlan(outDir: string): Promise<ChapterPlan | und
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;
   }
-  const plan = JSON.parse(text) as ChapterPlan;
+  let plan: ChapterPlan;
+  try {
+    plan = JSON.parse(text) as ChapterPlan;
+  } catch (error) {
+    throw new ChapterPlanError(`${join(outDir, PLAN_FILE)}: not JSON (${(error as Error).message})`);
+  }
   if (plan.version !== 1 || !Array.isArray(plan.chapters)) {
     throw new ChapterPlanError(`${join(outDir, PLAN_FILE)}: not a chapter plan of this version`);
   }

@@ -66,7 +66,7 @@ export function makeAssemblyScheduler(deps: SchedulerDeps): AssemblyScheduler {
     chapter: PlanChapter,
     retryFailed = false,
   ): Promise<void> => {
-    const readiness = await chapterReadiness(redis, prefix, plan, chapter);
+    const readiness = await chapterReadiness(redis, prefix, plan, chapter, { untilIncomplete: true });
     if (!readiness.ready) return;
     const { index } = chapter;
     const data = { kind: 'chapter', run: plan.run, index, version: readiness.version } as const;
@@ -77,7 +77,7 @@ export function makeAssemblyScheduler(deps: SchedulerDeps): AssemblyScheduler {
     const versions: string[] = [];
     for (const chapter of plan.chapters) {
       const [readiness, marker] = await Promise.all([
-        chapterReadiness(redis, prefix, plan, chapter),
+        chapterReadiness(redis, prefix, plan, chapter, { untilIncomplete: true }),
         readChapterMarker(outDir, chapter.index),
       ]);
       if (!readiness.ready || marker?.version !== readiness.version) return;
