@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { crc32 } from 'node:zlib';
 import { strToU8, zipSync } from 'fflate';
 import { readEpubBook } from '../src/book/epub-reader.js';
+import { crc32, crc32Table } from '../src/book/crc32.js';
 import { openZipArchive } from '../src/book/zip-archive.js';
 import { buildEpub } from './helpers/book-epub.js';
 
@@ -195,5 +195,12 @@ describe('zip entries that disagree with their central directory', () => {
       message:
         /zip64\.zip: refused: .*`a\.txt`.*it holds more than the 10 bytes its directory entry declares/,
     });
+  });
+
+  it('checks CRC-32 the way zip writers compute it, with or without zlib.crc32 (Node 20.15+)', () => {
+    assert.equal(crc32Table(Buffer.from('123456789')), 0xcbf43926, 'the standard check value');
+    assert.equal(crc32Table(new Uint8Array(0)), 0);
+    const bytes = Uint8Array.from({ length: 70_000 }, (_, at) => (at * 7919) % 256);
+    assert.equal(crc32Table(bytes), crc32(bytes));
   });
 });

@@ -1,4 +1,4 @@
-import { crc32 } from 'node:zlib';
+import { crc32 } from './crc32.js';
 import { inflateSync } from 'fflate';
 import { UsageError } from '../errors.js';
 import { readZipDirectory, storedBytes, type ZipEntry } from './zip-directory.js';
