@@ -40,17 +40,18 @@ export async function awaitBook(options: AwaitBookOptions): Promise<AwaitedBook>
   let chaptersSaid = 0;
   try {
     for (;;) {
+      // Every chapter's note is written before the book's job starts: all are said by the end.
+      const notes = await readAssemblyNotes(session.redis, session.prefix, run);
+      for (const index of [...notes.chapters.keys()].sort((a, b) => a - b).slice(chaptersSaid)) {
+        out.write(`assembled: chapter ${index} (${notes.chapters.get(index)?.file ?? ''})\n`);
+      }
+      chaptersSaid = Math.max(chaptersSaid, notes.chapters.size);
       const book = await readChaptersJson(options.runDir);
       if (book !== undefined) return { book };
       const failed = (await queue.getFailed()).find((job) => job.data.run === run);
       if (failed !== undefined) {
         return { missing: `the book's assembly failed (job ${failed.id}): ${failed.failedReason}` };
       }
-      const notes = await readAssemblyNotes(session.redis, session.prefix, run);
-      for (const index of [...notes.chapters.keys()].sort((a, b) => a - b).slice(chaptersSaid)) {
-        out.write(`assembled: chapter ${index} (${notes.chapters.get(index)?.file ?? ''})\n`);
-      }
-      chaptersSaid = Math.max(chaptersSaid, notes.chapters.size);
       if (signal.aborted) return { missing: 'demo stopped before the book was assembled' };
       if (nowMs() >= deadline) {
         return {
