@@ -4,6 +4,7 @@ import type { ChapterMarker } from '../src/assembly/assembly-state.js';
 import { bookLayout, MixedFormatsError } from '../src/assembly/book-layout.js';
 import { formatRunChapters, type RunChapters } from '../src/assembly/chapter-progress.js';
 import { chapterFileName, chapterGapsMs, groupChapters } from '../src/assembly/chapter-plan.js';
+import { bookScriptRows } from '../src/book/book-script.js';
 import { renderRunChapters } from '../src/dashboard/run-chapters.js';
 
 const row = (id: string, meta: Record<string, string>) => ({ id, text: `Text of ${id}.`, meta });
@@ -16,7 +17,7 @@ test('rows group into chapters by chapter_index, else by chapter, in order of fi
     row('b2', { chapter: '' }),
     row('a2', { chapter: 'Lesson A' }),
     row('c01-title', { chapter_index: '3', chapter: 'Same', kind: 'title' }),
-    row('c04-x', { chapter_index: '4', chapter: 'Same' }),
+    row('c04-x', { chapter_index: '4', chapter: 'Same', paragraph_end: 'false' }),
   ]);
   assert.deepEqual(
     groups.map((group) => [group.title, group.rows.map((r) => `${r.id}:${r.kind}`)]),
@@ -28,6 +29,8 @@ test('rows group into chapters by chapter_index, else by chapter, in order of fi
       ['Same', ['c04-x:text']],
     ],
   );
+  assert.equal(groups[4]?.rows[0]?.paragraphEnd, false);
+  assert.equal(groups[3]?.rows[0]?.paragraphEnd, undefined);
 });
 
 test('chapter file names: a slug of the title, numbered as wide as the count needs', () => {
@@ -37,7 +40,7 @@ test('chapter file names: a slug of the title, numbered as wide as the count nee
   assert.equal(chapterFileName(1, 1, 'x'.repeat(80)).length, '01-'.length + 48 + '.wav'.length);
 });
 
-test('the title pause follows a spoken title, the paragraph pause every other row but the last', () => {
+test('the title pause follows a spoken title, none a chunk whose paragraph goes on, the paragraph pause every other row but the last', () => {
   const pauses = { titleMs: 900, paragraphMs: 400, chapterMs: 2000, trimPadMs: 100 };
   const chapter = {
     index: 1,
@@ -45,11 +48,12 @@ test('the title pause follows a spoken title, the paragraph pause every other ro
     file: '01-one.wav',
     rows: [
       { id: 't', kind: 'title' as const, text: 'One' },
-      { id: 'a', kind: 'text' as const, text: 'A.' },
+      { id: 'a', kind: 'text' as const, text: 'A.', paragraphEnd: false as const },
       { id: 'b', kind: 'text' as const, text: 'B.' },
+      { id: 'c', kind: 'text' as const, text: 'C.' },
     ],
   };
-  assert.deepEqual(chapterGapsMs(chapter, pauses), [900, 400]);
+  assert.deepEqual(chapterGapsMs(chapter, pauses), [900, 0, 400]);
 });
 
 const marker = (file: string, totalSamples: number, sampleRate = 24_000): ChapterMarker => ({
@@ -112,4 +116,27 @@ test('status and the dashboard show each chapter: rows done of rows, minutes, as
   assert.match(html, /<td>One &lt;b&gt;<\/td><td class="n">3\/3<\/td><td class="n">1\.50<\/td>/);
   assert.match(html, /<td class="n">1\/4<\/td><td class="n"><\/td><td class="assembled">not assembled<\/td>/);
   assert.equal(renderRunChapters(undefined), '');
+});
+
+test("a book's long paragraph cut into chunks: every chunk but its last says paragraph_end false", () => {
+  const sentence = (at: number) =>
+    `Sentence number ${at} walks along the quiet river, and then it turns home.`;
+  const long = Array.from({ length: 60 }, (_, at) => sentence(at)).join(' ');
+  const rows = bookScriptRows(
+    {
+      title: 'T',
+      author: undefined,
+      language: 'en',
+      cover: undefined,
+      warnings: [],
+      chapters: [{ title: 'One', titleSpoken: true, paragraphs: [long, 'A short paragraph after it.'] }],
+    },
+    { targetChars: 1500 },
+  );
+  const texts = rows.filter((row) => row.kind === 'text');
+  assert.ok(texts.length >= 4, `chunks: ${texts.length}`);
+  assert.deepEqual(
+    texts.map((row) => row.paragraph_end),
+    [...Array<false>(texts.length - 2).fill(false), undefined, undefined],
+  );
 });

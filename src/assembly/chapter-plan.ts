@@ -1,3 +1,4 @@
+import type { MasterProfile } from '../master/acx-spec.js';
 import type { AssemblyPauses } from './assembly-settings.js';
 
 /** One row of a chapter, in order. */
@@ -7,6 +8,8 @@ export type PlanRow = {
   readonly kind: 'title' | 'text';
   /** The row's text, for the captions. */
   readonly text: string;
+  /** `false`: its paragraph goes on in the next row (a book's `paragraph_end` column), so no paragraph pause follows. */
+  readonly paragraphEnd?: false;
 };
 
 export type PlanChapter = {
@@ -31,6 +34,8 @@ export type ChapterPlan = {
   /** File name of the cover image in the run directory, if the book has one. */
   readonly cover: string | null;
   readonly pauses: AssemblyPauses;
+  /** `--master acx` (`TTS_MASTER`): the book job also masters every chapter (src/master); absent in older plans. */
+  readonly master?: MasterProfile | null;
   readonly chapters: readonly PlanChapter[];
 };
 
@@ -64,7 +69,9 @@ export function groupChapters(rows: Iterable<GroupableRow>): { title: string; ro
       current = { title: '', rows: [] };
       chapters.set('', current);
     }
-    current.rows.push({ id: row.id, kind: row.meta['kind'] === 'title' ? 'title' : 'text', text: row.text });
+    const kind = row.meta['kind'] === 'title' ? 'title' : 'text';
+    const continues = row.meta['paragraph_end']?.trim().toLowerCase() === 'false';
+    current.rows.push({ id: row.id, kind, text: row.text, ...(continues ? { paragraphEnd: false } : {}) });
   }
   return [...chapters.values()];
 }
@@ -84,9 +91,16 @@ export function chapterFileName(index: number, count: number, title: string): st
   return `${String(index).padStart(width, '0')}-${slug === '' ? 'chapter' : slug}.wav`;
 }
 
-/** The gap after each row of a chapter but its last: the title pause after a title, else the paragraph pause. */
+/**
+ * The gap after each row of a chapter but its last: the title pause after a title, none inside a
+ * paragraph cut between sentences (the clips' trim pads make the pause), else the paragraph pause.
+ */
 export function chapterGapsMs(chapter: PlanChapter, pauses: AssemblyPauses): number[] {
-  return chapter.rows.slice(0, -1).map((row) => (row.kind === 'title' ? pauses.titleMs : pauses.paragraphMs));
+  return chapter.rows
+    .slice(0, -1)
+    .map((row) =>
+      row.kind === 'title' ? pauses.titleMs : row.paragraphEnd === false ? 0 : pauses.paragraphMs,
+    );
 }
 
 /** A chapter's title as the audiobook shows it (`Chapter 3` for an untitled one). */

@@ -11,6 +11,11 @@ export type BookRow = {
   /** `title`: the chapter's title spoken on its own; `text`: a chunk of its paragraphs. */
   readonly kind: 'title' | 'text';
   readonly text: string;
+  /**
+   * `false` on a chunk whose paragraph goes on in the next chunk (a long paragraph cut between
+   * sentences): the chunks are joined without a paragraph pause. Absent otherwise.
+   */
+  readonly paragraph_end?: false;
 };
 
 export type BookScriptOptions = {
@@ -36,16 +41,24 @@ export function bookScriptRows(book: Book, options: BookScriptOptions): BookRow[
       rows.push({ id: `${prefix}-title`, ...base, kind: 'title', text: chapter.title });
     }
     const seen = new Map<string, number>();
-    for (const chunk of chunkChapter(chapter.paragraphs, {
+    const chunks = chunkChapter(chapter.paragraphs, {
       targetChars: options.targetChars,
       locale: book.language ?? 'en',
-    })) {
+    });
+    chunks.forEach((chunk, at) => {
       const digest = hash('sha256', chunk.text, 'hex').slice(0, 8);
       const count = (seen.get(digest) ?? 0) + 1;
       seen.set(digest, count);
       const id = count === 1 ? `${prefix}-${digest}` : `${prefix}-${digest}-${count}`;
-      rows.push({ id, ...base, kind: 'text', text: chunk.text });
-    }
+      const continues = (chunks[at + 1]?.firstParagraph ?? Infinity) <= chunk.lastParagraph;
+      rows.push({
+        id,
+        ...base,
+        kind: 'text',
+        text: chunk.text,
+        ...(continues ? { paragraph_end: false } : {}),
+      });
+    });
   });
   return rows;
 }
