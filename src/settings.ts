@@ -69,8 +69,8 @@ export type Settings = {
   readonly minCreditsUsd: number;
   /** A new run's budget in USD when enqueue is given no `--budget` (`TTS_BUDGET_USD`); undefined: none. */
   readonly budgetUsd: number | undefined;
-  /** How long a row held by its run's budget waits before trying again (`TTS_BUDGET_HOLD_MS`). */
-  readonly budgetHoldMs: number;
+  /** How long a row held by its run's budget or window waits before trying again (`TTS_HOLD_RECHECK_MS`). */
+  readonly holdRecheckMs: number;
   /** Webhook for run events, signed as Standard Webhooks (`TTS_NOTIFY_URL`). */
   readonly notifyUrl: string | undefined;
   /** Its secret, `whsec_<base64>` or raw text (`TTS_NOTIFY_SECRET`). */
@@ -271,7 +271,7 @@ export function loadSettings(env: Env = process.env): Settings {
     chunkChars: chunkChars(env),
     minCreditsUsd: number(env, 'TTS_MIN_CREDITS_USD', 0, Number.MAX_SAFE_INTEGER) ?? 0,
     budgetUsd: number(env, 'TTS_BUDGET_USD', 0, Number.MAX_SAFE_INTEGER),
-    budgetHoldMs: integer(env, 'TTS_BUDGET_HOLD_MS', 60 * SECOND, 100),
+    holdRecheckMs: integer(env, 'TTS_HOLD_RECHECK_MS', 60 * SECOND, 100),
     notifyUrl: notifyUrl(env),
     notifySecret: text(env, 'TTS_NOTIFY_SECRET'),
     notifyCommand: text(env, 'TTS_NOTIFY_CMD'),

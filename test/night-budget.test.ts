@@ -18,7 +18,7 @@ const ROWS = 24;
 const FIT = 9;
 
 test('a budget reached mid-run holds the rest (not failed) with two workers racing for the last dollars; raising it finishes the run', async () => {
-  const n = await startNight({ env: { TTS_BUDGET_HOLD_MS: '300' } });
+  const n = await startNight({ env: { TTS_HOLD_RECHECK_MS: '300' } });
   cleanups.push(() => n.close());
   const settings = loadSettings(n.env);
   const price = settings.pricesUsd['gemini-3.1-flash-tts'];

@@ -23,6 +23,7 @@ import { formatProblems, ScriptError } from '../script/problems.js';
 import { checkScriptFile } from '../script/read-script.js';
 import { assemblyPauses } from '../assembly/assembly-settings.js';
 import { budgetLine, parseBudgetUsd } from '../enqueue/run-budget-limit.js';
+import { describeWindow, parseWindow } from '../queue/run-window.js';
 import { defineCommand } from './command-args.js';
 import { limitHeapGrowthForEnqueue } from './heap-growth.js';
 
@@ -48,6 +49,9 @@ Options:
   --budget USD       cap what the run spends: a submit that would pass it waits (rows held, not
                      failed) until \`tts-batch budget --run NAME --usd N\` raises it (default
                      TTS_BUDGET_USD for a run without one)
+  --window HH:MM-HH:MM
+                     start the run's rows only inside this daily window (local time, TZ; across
+                     midnight: 22:00-07:00); rows in flight when it closes finish; \`none\` removes it
   --dry-run          print rows, characters, API calls, cost, time and start; add nothing
   --skip-invalid     enqueue the valid rows and list the invalid ones (default: refuse the script)
   -h, --help         show this help
@@ -77,6 +81,7 @@ const ARGS = {
     metadata: { type: 'string', multiple: true },
     chapters: { type: 'boolean' },
     budget: { type: 'string' },
+    window: { type: 'string' },
     'dry-run': { type: 'boolean' },
     'skip-invalid': { type: 'boolean' },
   },
@@ -105,6 +110,7 @@ export const runEnqueueCommand = defineCommand(HELP, ARGS, async ({ values, posi
     const metadataColumns = parseMetadataFlag(values.metadata);
     const scheduledAt = values.at === undefined ? 0 : parseScheduleAt(values.at, Date.now());
     const budgetUsd = values.budget === undefined ? undefined : parseBudgetUsd(values.budget);
+    const window = values.window === undefined ? undefined : (parseWindow(values.window) ?? null);
     const outDir = join(resolve(context.cwd, values.out ?? settings.outDir), run);
     if (!dryRun) {
       redis = makeRedis(settings.redisUrl, 'command');
@@ -149,6 +155,7 @@ export const runEnqueueCommand = defineCommand(HELP, ARGS, async ({ values, posi
       context.stdout.write(`${formatEstimate(estimate, settings)}\n`);
       const budget = budgetLine(estimate, budgetUsd ?? settings.budgetUsd);
       if (budget !== undefined) context.stdout.write(`${budget}\n`);
+      if (window) context.stdout.write(`${describeWindow(window, Date.now())}\n`);
       context.stdout.write(`${metadataLine(scan)}\n`);
       if (scheduledAt > 0) context.stdout.write(`start: ${describeSchedule(scheduledAt, Date.now())}\n`);
       return 0;
@@ -169,6 +176,7 @@ export const runEnqueueCommand = defineCommand(HELP, ARGS, async ({ values, posi
         runId: mark.run_id,
         chunkChars: settings.chunkChars,
         budget: { usd: budgetUsd, defaultUsd: settings.budgetUsd },
+        ...(window === undefined ? {} : { window }),
         chapters: { chapters: values.chapters === true, pauses: assemblyPauses(settings) },
       },
       {

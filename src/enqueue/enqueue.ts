@@ -15,6 +15,7 @@ import type { Progress } from './progress.js';
 import { reconcileRun, type RowCounts } from './reconcile.js';
 import { rescheduleRunJobs } from './reschedule.js';
 import { applyBudget, type BudgetPlan } from './run-budget-limit.js';
+import { makeWindowStore, type RunWindow } from '../queue/run-window.js';
 import type { ScriptScan } from './scan-script.js';
 
 export type EnqueuePlan = {
@@ -30,6 +31,8 @@ export type EnqueuePlan = {
   readonly chunkChars: number;
   /** `--budget` and `TTS_BUDGET_USD` (default: the run's budget is left as it is). */
   readonly budget?: BudgetPlan;
+  /** `--window`: the run's daily window (null: removed; default: left as it is). */
+  readonly window?: RunWindow | null;
   /** `--chapters` and the assembly's pauses (default: no `--chapters`, the default pauses; books always get chapters). */
   readonly chapters?: EnqueueChapters;
 };
@@ -123,6 +126,7 @@ async function enqueueLocked(
     .exec();
   // Before any job is added: no row of the run is submitted past a new budget.
   await applyBudget(redis, prefix, run, plan.budget ?? {});
+  await makeWindowStore(redis, prefix).set(run, plan.window);
 
   // From here the run is in Redis: a stop part-way (out of memory, Ctrl-C) says what was queued.
   const stop = {

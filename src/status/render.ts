@@ -28,6 +28,7 @@ export function formatEta(progress: RunProgress, queue?: QueueState): string {
   if (progress.finished) return 'finished';
   if (queue?.halt) return 'halted';
   if (progress.budget?.heldAt !== undefined && !progress.finished) return 'budget';
+  if (progress.window?.open === false && !progress.finished) return 'window';
   if (queue?.paused) return 'paused';
   if (progress.scheduled > 0 && progress.scheduledAt) return `starts ${shownTime(progress.scheduledAt)}`;
   return progress.etaS === null ? '--' : formatDurationS(progress.etaS);
@@ -73,6 +74,7 @@ export function formatRunDetail(progress: RunProgress, queue?: QueueState): stri
     `audio: ${p.audioMinutes.toFixed(2)} min`,
     `API calls: ${p.calls}  cost: ${usd(p.costUsd)}`,
     ...formatBudget(p),
+    ...(p.window && !p.finished ? [p.window.line] : []),
     `rate: ${p.rowsPerMinute.toFixed(1)} rows/min completed  ETA: ${formatEta(p, queue)}`,
   ];
   if (p.failures.length > 0) {

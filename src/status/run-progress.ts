@@ -1,5 +1,6 @@
 import type { Queue } from 'bullmq';
 import { makeBudgetStore, type RunBudget } from '../queue/run-budget.js';
+import { describeWindow, makeWindowStore, windowState } from '../queue/run-window.js';
 import type { Redis } from 'ioredis';
 import { readRunChapters, type RunChapters } from '../assembly/chapter-progress.js';
 import { makePlanCache } from '../assembly/plan-store.js';
@@ -44,6 +45,8 @@ export type RunProgress = {
   readonly chapters?: RunChapters;
   /** A run with a budget (`--budget`): its limit, what its submits reserved, and whether it holds rows. */
   readonly budget?: RunBudget;
+  /** A run with a daily window (`--window`): its line as status prints it, and whether it is open. */
+  readonly window?: { readonly text: string; readonly open: boolean; readonly line: string };
 };
 
 /** The queue as a whole: paused, and why when the API refused the account. */
@@ -161,10 +164,12 @@ export async function readProgress(options: ReadProgressOptions): Promise<RunPro
     if (!meta['name'] && rows === 0) continue;
     const jobs = jobsByRun.get(run) ?? emptyJobCounts();
     const failures = options.withFailures && jobs.failed > 0 ? await failureReasons(queue, redis, run) : [];
-    const [chapters, budget] = await Promise.all([
+    const [chapters, budget, window] = await Promise.all([
       readRunChapters({ redis, prefix, readPlan }, run),
       makeBudgetStore(redis, prefix).read(run),
+      makeWindowStore(redis, prefix).read(run),
     ]);
+    const nowMs = options.nowMs ?? Date.now();
     const progress = computeProgress({
       run,
       meta,
@@ -179,6 +184,15 @@ export async function readProgress(options: ReadProgressOptions): Promise<RunPro
       ...progress,
       ...(chapters === undefined ? {} : { chapters }),
       ...(budget.limitUsd === undefined ? {} : { budget }),
+      ...(window === undefined
+        ? {}
+        : {
+            window: {
+              text: window.text,
+              open: windowState(window, nowMs).open,
+              line: describeWindow(window, nowMs),
+            },
+          }),
     });
   }
   return results;

@@ -7,6 +7,7 @@ import { makeAssemblyWorker } from '../assembly/assembly-worker.js';
 import type { Logger } from '../log.js';
 import { startNotifications } from '../notify/notifications.js';
 import { makeBudgetStore } from '../queue/run-budget.js';
+import { makeWindowStore } from '../queue/run-window.js';
 import { makeBudgetHold } from './budget-hold.js';
 import { makeApiAnswerCounter } from '../queue/api-answer-counts.js';
 import { globalKeys, ROWS_QUEUE } from '../queue/keys.js';
@@ -38,6 +39,8 @@ export type RowWorkerOptions = {
   /** Overrides `settings.lockDurationMs`. */
   readonly lockDurationMs?: number;
   readonly now?: () => number;
+  /** The clock run windows (`enqueue --window`) are judged on; tests move it (default: the real one). */
+  readonly windowClock?: () => number;
   /** The key, and whether it follows `.env` (default: `settings.segmindApiKey`, fixed). */
   readonly apiKeys?: ApiKeySource;
 };
@@ -99,7 +102,9 @@ export function makeRowWorker(options: RowWorkerOptions): RowWorker {
     schedule: { ...DEFAULT_POLL_OPTIONS, name: settings.pollSchedule, intervalMs: settings.pollIntervalMs },
     pricesUsd: settings.pricesUsd,
     budgets,
-    budgetHoldMs: settings.budgetHoldMs,
+    holdRecheckMs: settings.holdRecheckMs,
+    windows: makeWindowStore(redis, prefix),
+    windowClock: options.windowClock ?? Date.now,
     onBudgetHold: makeBudgetHold({ redis, prefix, budgets, notifier: notifications.notifier, logger, now }),
     limits: DEFAULT_SUBMIT_LIMITS,
     rowDeadlineMs: settings.rowDeadlineMs,

@@ -7,6 +7,7 @@ import type { RowJobData } from '../../queue/row-job.js';
 import type { SubmitJournal } from '../../output/submit-journal.js';
 import type { ProgressStore, RowProgress } from '../../queue/row-progress.js';
 import type { BudgetStore } from '../../queue/run-budget.js';
+import type { WindowStore } from '../../queue/run-window.js';
 import type { SegmindClient } from '../../segmind/client.js';
 import type { ModelSlug } from '../../segmind/models.js';
 import type { PollModeStore } from '../await-completion.js';
@@ -29,8 +30,12 @@ export type RowContext = {
   readonly pricesUsd: Readonly<Record<ModelSlug, number>>;
   /** The runs' budgets: every billable submit reserves its cost first. */
   readonly budgets: BudgetStore;
-  /** How long a row the budget holds waits before it tries again (`TTS_BUDGET_HOLD_MS`). */
-  readonly budgetHoldMs: number;
+  /** How long a row the budget or the run's window holds waits before it tries again (`TTS_HOLD_RECHECK_MS`). */
+  readonly holdRecheckMs: number;
+  /** The runs' daily windows (`enqueue --window`): no submit starts outside a run's window. */
+  readonly windows: WindowStore;
+  /** The clock the windows are read on (tests move it). */
+  readonly windowClock: () => number;
   /** Called once when a run's budget first holds a row (a notice, if notifications are set). */
   readonly onBudgetHold: (run: string) => Promise<void>;
   readonly limits: SubmitLimits;

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { RowProgress } from '../../queue/row-progress.js';
 import { classifyError } from '../../segmind/classify.js';
+import { windowState } from '../../queue/run-window.js';
 import { HandBack, LetGo, RequestExists } from '../row-signals.js';
 import type { Row, RowContext } from './row-context.js';
 
@@ -14,6 +15,7 @@ export async function beginSubmit(row: Row, context: SubmitContext): Promise<voi
   if (row.sendingToken !== undefined) await takeBack(row, context, row.sendingToken);
   // The worker was told to stop while this row waited for its slot: nothing new is paid for.
   if (context.draining.aborted) throw new HandBack('worker stopping: not submitting', 0);
+  await holdOutsideWindow(row, context);
   await reserveBudget(row, context);
   const token = randomUUID();
   let began;
@@ -37,12 +39,29 @@ export async function beginSubmit(row: Row, context: SubmitContext): Promise<voi
 /** What beginning a submit needs of the worker's context. */
 export type SubmitContext = Pick<
   RowContext,
-  'draining' | 'budgets' | 'pricesUsd' | 'budgetHoldMs' | 'onBudgetHold'
+  'draining' | 'budgets' | 'pricesUsd' | 'holdRecheckMs' | 'onBudgetHold' | 'windows' | 'windowClock'
 >;
 
 /** A submit's cost as the budget reserves it: the price table's, settled to the API's figure later. */
 export function submitCost(row: Row, context: Pick<RowContext, 'pricesUsd'>): number {
   return context.pricesUsd[row.data.request.model];
+}
+
+/**
+ * Outside the run's daily window no submit starts: the row waits (handed back until the window
+ * opens, checking again at least every `holdRecheckMs`, so a window changed meanwhile applies).
+ * Requests already paid for are polled and fetched whatever the time.
+ */
+async function holdOutsideWindow(row: Row, context: SubmitContext): Promise<void> {
+  const window = await context.windows.read(row.data.run);
+  if (window === undefined) return;
+  const now = context.windowClock();
+  const state = windowState(window, now);
+  if (state.open) return;
+  throw new HandBack(
+    `outside the run's window ${window.text}: held until it opens`,
+    Math.max(Math.min(state.changesAt - now, context.holdRecheckMs), 100),
+  );
 }
 
 /** Reserves the submit's cost, or holds the row (handed back, not failed) while the budget is reached. */
@@ -59,7 +78,7 @@ async function reserveBudget(row: Row, context: SubmitContext): Promise<void> {
   // A spread of delays: held rows come back a few at a time, not all at once.
   throw new HandBack(
     'budget reached: held until the budget is raised',
-    context.budgetHoldMs * (1 + Math.random() / 2),
+    context.holdRecheckMs * (1 + Math.random() / 2),
   );
 }
 

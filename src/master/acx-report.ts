@@ -1,0 +1,170 @@
+import { ACX_SPEC } from './acx-spec.js';
+import type { Mp3Frames } from './mp3-frames.js';
+import type { PcmLevels } from './pcm-levels.js';
+
+/** One criterion of one file: the measured value, ACX's bound(s), and whether it passes. */
+export type AcxCriterion = {
+  readonly value: number | boolean;
+  readonly unit: 'dBFS' | 's' | 'kbps' | 'Hz' | 'bool';
+  readonly min?: number;
+  readonly max?: number;
+  readonly pass: boolean;
+};
+
+export const ACX_CRITERIA = [
+  'rms',
+  'peak',
+  'noise_floor',
+  'head_room_tone',
+  'tail_room_tone',
+  'bitrate',
+  'constant_bitrate',
+  'sample_rate',
+] as const;
+export type AcxCriterionName = (typeof ACX_CRITERIA)[number];
+
+export type AcxFileReport = {
+  /** Relative to the run directory: `master/01-the-storm.mp3`. */
+  readonly file: string;
+  readonly chapter: number;
+  readonly title: string;
+  readonly duration_s: number;
+  readonly channels: 1;
+  readonly pass: boolean;
+  readonly criteria: Readonly<Record<AcxCriterionName, AcxCriterion>>;
+  /** The criteria that failed, with their values (`rms -17.2 dBFS > -18`). */
+  readonly failures: readonly string[];
+};
+
+/** `<out>/<run>/acx-report.json`: every mastered file, measured after it was written (decoded again). */
+export type AcxReport = {
+  readonly version: 1;
+  readonly run: string;
+  readonly standard: 'acx';
+  /** How each level is measured, so that a reader can reproduce it. */
+  readonly method: {
+    readonly decode: 's16le PCM at the file sample rate (ffmpeg)';
+    readonly rms: 'whole file';
+    readonly peak: 'sample peak';
+    readonly noise_floor: 'RMS of the quietest 500 ms window';
+    readonly room_tone: 'leading and trailing 10 ms blocks at or below -50 dBFS RMS';
+  };
+  readonly pass: boolean;
+  readonly files: readonly AcxFileReport[];
+};
+
+const round = (value: number, places = 2) => Math.round(value * 10 ** places) / 10 ** places;
+
+function range(value: number, unit: AcxCriterion['unit'], min?: number, max?: number): AcxCriterion {
+  const pass = (min === undefined || value >= min) && (max === undefined || value <= max);
+  return {
+    value: round(value, 3),
+    unit,
+    ...(min === undefined ? {} : { min }),
+    ...(max === undefined ? {} : { max }),
+    pass,
+  };
+}
+
+/** Judges one written file against ACX_SPEC from its decoded levels and its frame headers. */
+export function judgeFile(
+  file: { readonly file: string; readonly chapter: number; readonly title: string },
+  levels: PcmLevels,
+  frames: Mp3Frames,
+): AcxFileReport {
+  const bitrates = [...frames.bitratesKbps.keys()];
+  const rates = [...frames.sampleRatesHz];
+  // Mixed bitrates are reported as their mean over the frames (a VBR file reads as its average).
+  const bitsKb = [...frames.bitratesKbps].reduce((sum, [kbps, count]) => sum + kbps * count, 0);
+  const bitrate = frames.frames === 0 ? 0 : bitsKb / frames.frames;
+  const criteria: Record<AcxCriterionName, AcxCriterion> = {
+    rms: range(levels.rmsDbfs, 'dBFS', ACX_SPEC.rmsDbfs.min, ACX_SPEC.rmsDbfs.max),
+    peak: range(levels.peakDbfs, 'dBFS', undefined, ACX_SPEC.peakDbfs.max),
+    noise_floor: range(levels.noiseFloorDbfs, 'dBFS', undefined, ACX_SPEC.noiseFloorDbfs.max),
+    head_room_tone: range(levels.headRoomToneS, 's', ACX_SPEC.headRoomToneS.min, ACX_SPEC.headRoomToneS.max),
+    tail_room_tone: range(levels.tailRoomToneS, 's', ACX_SPEC.tailRoomToneS.min, ACX_SPEC.tailRoomToneS.max),
+    bitrate: range(bitrate, 'kbps', ACX_SPEC.bitrateKbps, ACX_SPEC.bitrateKbps),
+    constant_bitrate: {
+      value: bitrates.length === 1 && frames.tag !== 'Xing',
+      unit: 'bool',
+      pass: bitrates.length === 1 && frames.tag !== 'Xing',
+    },
+    sample_rate: range(
+      rates.length === 1 ? (rates[0] ?? 0) : 0,
+      'Hz',
+      ACX_SPEC.sampleRateHz,
+      ACX_SPEC.sampleRateHz,
+    ),
+  };
+  const failures = ACX_CRITERIA.filter((name) => !criteria[name].pass).map((name) =>
+    describeFailure(name, criteria[name]),
+  );
+  return {
+    file: file.file,
+    chapter: file.chapter,
+    title: file.title,
+    duration_s: round(levels.durationS, 3),
+    channels: 1,
+    pass: failures.length === 0,
+    criteria,
+    failures,
+  };
+}
+
+function describeFailure(name: AcxCriterionName, criterion: AcxCriterion): string {
+  if (typeof criterion.value === 'boolean') return `${name}: no`;
+  const unit = criterion.unit === 'bool' ? '' : ` ${criterion.unit}`;
+  if (criterion.min !== undefined && criterion.value < criterion.min)
+    return `${name} ${criterion.value}${unit} < ${criterion.min}`;
+  return `${name} ${criterion.value}${unit} > ${criterion.max ?? ''}`;
+}
+
+export function acxReport(run: string, files: readonly AcxFileReport[]): AcxReport {
+  return {
+    version: 1,
+    run,
+    standard: 'acx',
+    method: {
+      decode: 's16le PCM at the file sample rate (ffmpeg)',
+      rms: 'whole file',
+      peak: 'sample peak',
+      noise_floor: 'RMS of the quietest 500 ms window',
+      room_tone: 'leading and trailing 10 ms blocks at or below -50 dBFS RMS',
+    },
+    pass: files.length > 0 && files.every((file) => file.pass),
+    files,
+  };
+}
+
+const CSV_COLUMNS = [
+  'file',
+  'chapter',
+  'title',
+  'duration_s',
+  'pass',
+  ...ACX_CRITERIA.flatMap((name) => [name, `${name}_pass`]),
+  'failures',
+] as const;
+
+function csvField(value: string | number | boolean): string {
+  const text = String(value);
+  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+}
+
+/** `acx-report.csv`: one line per file, each criterion's value and its pass, then the failures. */
+export function acxReportCsv(report: AcxReport): string {
+  const lines = [CSV_COLUMNS.join(',')];
+  for (const file of report.files) {
+    const cells: (string | number | boolean)[] = [
+      file.file,
+      file.chapter,
+      file.title,
+      file.duration_s,
+      file.pass,
+    ];
+    for (const name of ACX_CRITERIA) cells.push(file.criteria[name].value, file.criteria[name].pass);
+    cells.push(file.failures.join('; '));
+    lines.push(cells.map(csvField).join(','));
+  }
+  return `${lines.join('\r\n')}\r\n`;
+}
