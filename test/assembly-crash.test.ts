@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { mkdir, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -64,6 +65,41 @@ test('a worker SIGKILLed in the middle of assembling a chapter: another worker a
     const marker = await readChapterMarker(outDir, chapter.index);
     assert.ok(jobs.some((job) => job.id === `tale/chapter/${chapter.index}/${marker?.version.slice(0, 24)}`));
   }
+  assert.deepEqual(await tempFiles(outDir, 'tale'), []);
+  const entries = await runFinished(outDir, doc.chapters.flatMap((chapter) => chapter.rows).length);
+  assert.equal(assertBilledAtMostRecorded(n.sim.ledger(), entries), 0);
+});
+
+test('a worker SIGKILLed with the m4b encoded but not yet in place: another worker makes the book once, and the leftover is swept', async () => {
+  const n = await kit.night();
+  const env = { ...n.env, PATH: process.env['PATH'] ?? '', TTS_PAUSE_CHAPTER_MS: '1000' };
+  const dir = join(n.target.outRoot, 'books');
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, 'tale.md'), markdownBook(2));
+  const outDir = join(n.target.outRoot, 'tale');
+  assert.equal((await runCli(['enqueue', 'tale.md', '--run', 'tale'], env, dir)).code, 0);
+
+  // Each of the victim's jobs holds 1.5 s before putting its output in place: its chapters go
+  // through, its book is caught with the encoded m4b under its temporary name.
+  const victim = spawnWorker({ ...env, TTS_ASSEMBLY_TEST_PAUSE_MS: '1500' });
+  cleanups.push(() => victim.kill('SIGKILL'));
+  await until(
+    async () => (await readdir(outDir).catch(() => [] as string[])).some((name) => name.endsWith('.part')),
+    'the m4b encoded under its temporary name',
+    6000,
+  );
+  await victim.kill('SIGKILL');
+  assert.equal(existsSync(join(outDir, 'chapters.json')), false);
+
+  kit.worker(env);
+  const doc = await bookDone(outDir);
+  await checkAudiobook(outDir, 'tale', 1000);
+  const jobs = await completedAssemblyJobs(n.redis.url, n.env['TTS_QUEUE_PREFIX'] ?? '');
+  assert.deepEqual(jobs.map((job) => [job.name, job.returnvalue as unknown]).sort(), [
+    ['book', 'assembled'],
+    ['chapter', 'assembled'],
+    ['chapter', 'assembled'],
+  ]);
   assert.deepEqual(await tempFiles(outDir, 'tale'), []);
   const entries = await runFinished(outDir, doc.chapters.flatMap((chapter) => chapter.rows).length);
   assert.equal(assertBilledAtMostRecorded(n.sim.ledger(), entries), 0);
