@@ -217,6 +217,7 @@ describe('npm run demo -- --book', () => {
     assert.match(result.stdout, /done: 15 of 15 rows made, 0 failed/);
     for (const index of [1, 2, 3])
       assert.match(result.stdout, new RegExp(`\\nassembled: chapter ${index} \\(chapters/`));
+    assert.equal(result.stdout.match(/\nassembled: chapter /g)?.length, 3, 'each chapter said once');
     assert.match(result.stdout, /^ffmpeg: \S+ \(PATH, version \S+\)\n/);
     const chapters = await checkBookOutputs(runDir, result.stdout);
     assert.equal(chapters.ffmpeg_command, null);

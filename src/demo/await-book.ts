@@ -37,15 +37,16 @@ export async function awaitBook(options: AwaitBookOptions): Promise<AwaitedBook>
     connection: session.redis,
     prefix: session.prefix,
   });
-  let chaptersSaid = 0;
+  const chaptersSaid = new Set<number>();
   try {
     for (;;) {
       // Every chapter's note is written before the book's job starts: all are said by the end.
       const notes = await readAssemblyNotes(session.redis, session.prefix, run);
-      for (const index of [...notes.chapters.keys()].sort((a, b) => a - b).slice(chaptersSaid)) {
-        out.write(`assembled: chapter ${index} (${notes.chapters.get(index)?.file ?? ''})\n`);
+      // Chapters are assembled in the order their last rows finish, not their own.
+      for (const [index, note] of [...notes.chapters].sort(([a], [b]) => a - b)) {
+        if (!chaptersSaid.has(index)) out.write(`assembled: chapter ${index} (${note.file ?? ''})\n`);
+        chaptersSaid.add(index);
       }
-      chaptersSaid = Math.max(chaptersSaid, notes.chapters.size);
       const book = await readChaptersJson(options.runDir);
       if (book !== undefined) return { book };
       const failed = (await queue.getFailed()).find((job) => job.data.run === run);
