@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { parseEnv } from 'node:util';
 import { ConfigError } from './errors.js';
 import { CHUNK_CAP_CHARS, DEFAULT_CHUNK_CHARS, MIN_CHUNK_CHARS } from './book/chunk-limits.js';
+import { isMasterProfile, MASTER_PROFILES, type MasterProfile } from './master/acx-spec.js';
 import { isModelSlug, MODELS, type ModelSlug } from './segmind/models.js';
 import { MILLISECOND, MINUTE, SECOND } from './time.js';
 
@@ -69,6 +70,8 @@ export type Settings = {
   readonly minCreditsUsd: number;
   /** A new run's budget in USD when enqueue is given no `--budget` (`TTS_BUDGET_USD`); undefined: none. */
   readonly budgetUsd: number | undefined;
+  /** Master a new run's chapters when enqueue is given no `--master` (`TTS_MASTER`: `acx`, or `none`). */
+  readonly master: MasterProfile | undefined;
   /** How long a row held by its run's budget or window waits before trying again (`TTS_HOLD_RECHECK_MS`). */
   readonly holdRecheckMs: number;
   /** Webhook for run events, signed as Standard Webhooks (`TTS_NOTIFY_URL`). */
@@ -208,6 +211,16 @@ function notifyUrl(env: Env): string | undefined {
   return url;
 }
 
+/** `TTS_MASTER`: `acx`, or unset / `none` for no mastering. */
+export function masterSetting(value: string | undefined, name = 'TTS_MASTER'): MasterProfile | undefined {
+  if (value === undefined || value === 'none') return undefined;
+  if (isMasterProfile(value)) return value;
+  throw new ConfigError(
+    name,
+    `Expected \`${name}\` to be one of ${MASTER_PROFILES.join(', ')} or none, got \`${value}\``,
+  );
+}
+
 /** Parses the settings once, naming the variable and the bad value on any error. */
 export function loadSettings(env: Env = process.env): Settings {
   const pollSchedule = text(env, 'TTS_POLL_SCHEDULE') ?? DEFAULT_SETTINGS.pollSchedule;
@@ -271,6 +284,7 @@ export function loadSettings(env: Env = process.env): Settings {
     chunkChars: chunkChars(env),
     minCreditsUsd: number(env, 'TTS_MIN_CREDITS_USD', 0, Number.MAX_SAFE_INTEGER) ?? 0,
     budgetUsd: number(env, 'TTS_BUDGET_USD', 0, Number.MAX_SAFE_INTEGER),
+    master: masterSetting(text(env, 'TTS_MASTER')),
     holdRecheckMs: integer(env, 'TTS_HOLD_RECHECK_MS', 60 * SECOND, 100),
     notifyUrl: notifyUrl(env),
     notifySecret: text(env, 'TTS_NOTIFY_SECRET'),
