@@ -5,6 +5,7 @@ import { locateFfmpeg } from '../audio/ffmpeg-locate.js';
 import { joinClips } from '../audio/join-clips.js';
 import { encodeM4b } from '../audio/m4b-encode.js';
 import { fallbackCommand } from '../audio/m4b-fallback.js';
+import { masterChapters } from '../master/master-chapters.js';
 import { writeFileAtomic } from '../output/run-files.js';
 import type { Logger } from '../log.js';
 import type { Settings } from '../settings.js';
@@ -50,6 +51,7 @@ export async function findAudioTools(
           await writeFileAtomic(dirname(file.path), basename(file.path), file.content);
         return fallback.commandLine;
       },
+      master: ffmpeg === undefined ? undefined : (input) => masterChapters(ffmpeg.path, input),
       captions: (layout, texts) => {
         const cues = captionCues(layout, texts);
         return { srt: formatSrt(cues), vtt: formatVtt(cues) };

@@ -1,6 +1,7 @@
 import { rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
+import type { MasterChapter, MasteredChapters } from '../master/master-chapters.js';
 import { writeFileAtomic } from '../output/run-files.js';
 import type { BookJobData } from './assembly-jobs.js';
 import {
@@ -43,6 +44,14 @@ export type BookTools = {
     layout: AudioLayout,
     texts: ReadonlyMap<string, string>,
   ) => { srt: string; vtt: string };
+  /** `--master acx`: masters the chapters into temporary files (src/master); undefined without ffmpeg. */
+  readonly master:
+    | ((input: {
+        run: string;
+        outDir: string;
+        chapters: readonly MasterChapter[];
+      }) => Promise<MasteredChapters>)
+    | undefined;
 };
 
 /**
@@ -106,6 +115,16 @@ export async function assembleBook(
       'no ffmpeg here: chapters, captions and chapters.json are written; run this command to make the m4b',
     );
   }
+  let mastered: MasteredChapters | undefined;
+  if (plan.master === 'acx' && tools.master === undefined) {
+    deps.logger.warn(
+      { event: 'master_needs_ffmpeg', run: name },
+      'no ffmpeg here: the chapters are not mastered',
+    );
+  } else if (plan.master === 'acx' && tools.master !== undefined) {
+    const chapters = input.chapters.map((chapter, at) => ({ index: at + 1, ...chapter }));
+    mastered = await tools.master({ run: name, outDir, chapters });
+  }
   if (deps.testPauseMs > 0) await delay(deps.testPauseMs);
 
   const texts = new Map(
@@ -121,6 +140,7 @@ export async function assembleBook(
       if (marker?.version !== data.chapters[chapter.index - 1]) return false;
     }
     if (m4b !== null) await rename(join(outDir, part), m4bPath);
+    await mastered?.place();
     await writeFileAtomic(outDir, `${name}.srt`, captions.srt);
     await writeFileAtomic(outDir, `${name}.vtt`, captions.vtt);
     const document = chaptersJson(plan, layout, data.version, {
@@ -135,8 +155,18 @@ export async function assembleBook(
   });
   if (!placed) {
     await rm(join(outDir, part), { force: true });
+    await mastered?.discard();
     return 'stale';
   }
-  deps.logger.info({ event: 'book_assembled', run: name, m4b, durationMs }, 'audiobook assembled');
+  deps.logger.info(
+    {
+      event: 'book_assembled',
+      run: name,
+      m4b,
+      durationMs,
+      ...(mastered ? { acxPass: mastered.report.pass } : {}),
+    },
+    'audiobook assembled',
+  );
   return 'assembled';
 }

@@ -1,4 +1,5 @@
 import type { ScriptScan } from '../enqueue/scan-script.js';
+import type { MasterProfile } from '../master/acx-spec.js';
 import type { RowSpool } from '../enqueue/row-spool.js';
 import { scriptFormat } from '../script/read-script.js';
 import type { AssemblyPauses } from './assembly-settings.js';
@@ -13,6 +14,8 @@ export type PlanInput = {
   readonly pauses: AssemblyPauses;
   /** `--chapters`: group a CSV/JSONL script's rows by their `chapter` column (books always are). */
   readonly chapters: boolean;
+  /** `--master acx`: master the chapters too. */
+  readonly master?: MasterProfile | undefined;
 };
 
 const SPOOL_BATCH_ROWS = 1000;
@@ -39,6 +42,7 @@ export async function buildChapterPlan(input: PlanInput): Promise<ChapterPlan | 
     author: tags.author ?? null,
     cover: tags.cover ?? null,
     pauses: input.pauses,
+    master: input.master ?? null,
     chapters: groups.map((group, at) => ({
       index: at + 1,
       title: group.title,

@@ -1,3 +1,4 @@
+import type { MasterProfile } from '../master/acx-spec.js';
 import type { AssemblyPauses } from './assembly-settings.js';
 
 /** One row of a chapter, in order. */
@@ -33,6 +34,8 @@ export type ChapterPlan = {
   /** File name of the cover image in the run directory, if the book has one. */
   readonly cover: string | null;
   readonly pauses: AssemblyPauses;
+  /** `--master acx` (`TTS_MASTER`): the book job also masters every chapter (src/master); absent in older plans. */
+  readonly master?: MasterProfile | null;
   readonly chapters: readonly PlanChapter[];
 };
 

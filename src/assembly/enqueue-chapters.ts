@@ -2,6 +2,7 @@ import { Queue } from 'bullmq';
 import type { RedisClient } from '../redis/connection.js';
 import type { RowSpool } from '../enqueue/row-spool.js';
 import type { ScriptScan } from '../enqueue/scan-script.js';
+import type { MasterProfile } from '../master/acx-spec.js';
 import { ASSEMBLY_QUEUE, runKeys } from '../queue/keys.js';
 import { DEFAULT_SETTINGS } from '../settings.js';
 import type { AssemblyJobData } from './assembly-jobs.js';
@@ -16,6 +17,8 @@ export type EnqueueChapters = {
   /** `--chapters`: a CSV/JSONL script's rows are joined into chapters (a book's always are). */
   readonly chapters: boolean;
   readonly pauses: AssemblyPauses;
+  /** `--master acx` / `TTS_MASTER`: the book job masters the chapters (runs with chapters only). */
+  readonly master?: MasterProfile | undefined;
 };
 
 export const DEFAULT_PAUSES: AssemblyPauses = {
@@ -47,6 +50,7 @@ export async function saveChapterPlan(
     spool: input.spool,
     pauses: options?.pauses ?? DEFAULT_PAUSES,
     chapters: options?.chapters ?? false,
+    master: options?.master,
   });
   const meta = runKeys(input.prefix, input.run).meta;
   if (plan === undefined) {

@@ -23,7 +23,7 @@ export function chapterVersion(
   );
 }
 
-/** The audiobook's version: its chapters' versions, titles, the chapter pause, tags and captions' texts. */
+/** The audiobook's version: its chapters' versions, titles, the chapter pause, tags, captions' texts and mastering. */
 export function bookVersion(plan: ChapterPlan, chapterVersions: readonly string[]): string {
   return hash(
     'sha256',
@@ -35,6 +35,8 @@ export function bookVersion(plan: ChapterPlan, chapterVersions: readonly string[
       title: plan.title,
       author: plan.author,
       cover: plan.cover,
+      // Left out of the JSON when absent, so that a book without mastering keeps its version.
+      master: plan.master ?? undefined,
     }),
     'hex',
   );

@@ -1,0 +1,115 @@
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import type { AcxReport } from '../src/master/acx-report.js';
+import { bookDone, FFMPEG, markdownBook, runFinished } from './helpers/assembly.js';
+import { assertBilledAtMostRecorded } from './helpers/billing.js';
+import { runCli } from './helpers/cli.js';
+import { ffmpegLevels } from './helpers/ffmpeg-levels.js';
+import { nightKit } from './helpers/night-kit.js';
+
+const cleanups: (() => Promise<unknown>)[] = [];
+after(async () => {
+  for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+});
+const kit = nightKit(cleanups);
+const skip = existsSync(FFMPEG) ? false : `no ffmpeg at ${FFMPEG}`;
+
+test(
+  'a 3-chapter Markdown book enqueued with --master acx: every chapter mastered to master/*.mp3, acx-report.json and .csv pass on every file, and ffmpeg measures the same',
+  { skip },
+  async () => {
+    const n = await kit.night();
+    const env = { ...n.env, PATH: process.env['PATH'] ?? '' };
+    const dir = join(n.target.outRoot, 'books');
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, 'tale.md'), markdownBook(3));
+    const outDir = join(n.target.outRoot, 'tale');
+
+    const enqueued = await runCli(['enqueue', 'tale.md', '--run', 'tale', '--master', 'acx'], env, dir);
+    assert.equal(enqueued.code, 0, enqueued.stderr);
+    kit.worker(env);
+    const doc = await bookDone(outDir);
+
+    const report = JSON.parse(await readFile(join(outDir, 'acx-report.json'), 'utf8')) as AcxReport;
+    assert.equal(report.run, 'tale');
+    assert.deepEqual(
+      report.files.map((file) => [file.chapter, file.file, file.pass, file.failures]),
+      [
+        [1, 'master/01-chapter-1.mp3', true, []],
+        [2, 'master/02-chapter-2.mp3', true, []],
+        [3, 'master/03-chapter-3.mp3', true, []],
+      ],
+    );
+    assert.equal(report.pass, true);
+    assert.deepEqual((await readdir(join(outDir, 'master'))).sort(), [
+      '01-chapter-1.mp3',
+      '02-chapter-2.mp3',
+      '03-chapter-3.mp3',
+    ]);
+    const csv = (await readFile(join(outDir, 'acx-report.csv'), 'utf8')).trimEnd().split('\r\n');
+    assert.equal(csv.length, 4);
+    for (const [at, line] of csv.slice(1).entries()) {
+      assert.match(
+        line,
+        new RegExp(`^master/0${at + 1}-chapter-${at + 1}\\.mp3,${at + 1},Chapter ${at + 1},[\\d.]+,true,`),
+      );
+    }
+
+    for (const [at, file] of report.files.entries()) {
+      const chapter = doc.chapters[at];
+      assert.ok(chapter);
+      // The master holds the chapter with ACX's room tone around its sound.
+      assert.ok(file.duration_s > chapter.duration_ms / 1000, `${file.file}: ${file.duration_s} s`);
+      const ffmpeg = await ffmpegLevels(FFMPEG, join(outDir, file.file), 44_100);
+      const near = (ours: number | boolean, theirs: number, label: string, within = 0.5) => {
+        assert.equal(typeof ours, 'number');
+        assert.ok(
+          Math.abs((ours as number) - theirs) <= within,
+          `${file.file} ${label}: report ${String(ours)}, ffmpeg ${theirs}`,
+        );
+      };
+      near(file.criteria.rms.value, ffmpeg.astatsRmsDbfs, 'RMS vs astats');
+      near(file.criteria.peak.value, ffmpeg.astatsPeakDbfs, 'peak vs astats');
+      near(file.criteria.peak.value, ffmpeg.ebur128SamplePeakDbfs, 'peak vs ebur128', 0.15);
+      near(file.criteria.head_room_tone.value, ffmpeg.headSilenceS, 'head room tone vs silencedetect', 0.02);
+      near(file.criteria.tail_room_tone.value, ffmpeg.tailSilenceS, 'tail room tone vs silencedetect', 0.02);
+      near(file.duration_s, ffmpeg.durationS, 'length', 0.001);
+      // TTS pauses are digital silence: ffmpeg's quietest window is -inf, the report's floor -150 dBFS.
+      assert.equal(ffmpeg.quietestWindowDbfs, Number.NEGATIVE_INFINITY);
+      assert.equal(file.criteria.noise_floor.value, -150);
+      assert.ok(ffmpeg.astatsRmsDbfs >= -23 && ffmpeg.astatsRmsDbfs <= -18);
+      assert.ok(ffmpeg.astatsPeakDbfs <= -3);
+    }
+
+    const entries = await runFinished(outDir, doc.chapters.flatMap((chapter) => chapter.rows).length);
+    assert.equal(assertBilledAtMostRecorded(n.sim.ledger(), entries), 0);
+    const leftovers = (await readdir(join(outDir, 'master'), { recursive: true })).filter((name) =>
+      name.startsWith('.'),
+    );
+    assert.deepEqual(leftovers, []);
+  },
+);
+
+test('--master and TTS_MASTER take acx or none; anything else is refused before anything is enqueued', async () => {
+  const n = await kit.night();
+  const env = { ...n.env, PATH: process.env['PATH'] ?? '' };
+  const dir = join(n.target.outRoot, 'books');
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, 'tale.md'), markdownBook(1));
+  const flag = await runCli(['enqueue', 'tale.md', '--run', 'tale', '--master', 'audible'], env, dir);
+  assert.equal(flag.code, 2);
+  assert.match(flag.stderr, /Expected `--master` to be one of acx or none, got `audible`/);
+  const setting = await runCli(['enqueue', 'tale.md', '--run', 'tale'], { ...env, TTS_MASTER: 'loud' }, dir);
+  assert.equal(setting.code, 2);
+  assert.match(setting.stderr, /Expected `TTS_MASTER` to be one of acx or none, got `loud`/);
+  assert.equal(existsSync(join(n.target.outRoot, 'tale')), false);
+  const dry = await runCli(
+    ['enqueue', 'tale.md', '--run', 'tale', '--dry-run'],
+    { ...env, TTS_MASTER: 'acx' },
+    dir,
+  );
+  assert.equal(dry.code, 0, dry.stderr);
+});
