@@ -37,6 +37,10 @@ test('a 3-chapter Markdown book becomes chapter WAVs, an m4b whose marks equal c
 
   const first = await runCli(['enqueue', 'tale.md', '--run', 'tale'], env, dir);
   assert.equal(first.code, 0, first.stderr);
+  assert.match(
+    first.stdout,
+    /\nchapters: 3 \(the workers join them into chapters\/ and tale\.m4b; the book is done when .*tale\/chapters\.json exists\)\n/,
+  );
   kit.worker(env);
   const doc = await bookDone(outDir);
   await checkAudiobook(outDir, 'tale', 1500);
