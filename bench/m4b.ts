@@ -148,7 +148,7 @@ export async function benchM4b(quick: boolean): Promise<ScenarioResult> {
       if (ours.code !== 0) failed(ours, 'encodeM4b');
       measured.ours.push(ours);
       log(
-        `m4b: encodeM4b ${round(ours.elapsedMs / 1000, 1)} s, ${JSON.stringify(ours.peakRssMbByName)}; ${ours.stdout.trim()}`,
+        `m4b: encodeM4b ${round(ours.elapsedMs / 1000, 1)} s (CPU ${round(ours.cpuS ?? NaN, 1)} s), ${JSON.stringify(ours.peakRssMbByName)}; ${ours.stdout.trim()}`,
       );
       log(`m4b: ffmpeg -f concat run ${repeat + 1}/${REPEATS} (load ${round(loadavg()[0]!, 1)})`);
       const concat = await runWithTreeRss(ffmpeg.path, [
@@ -157,7 +157,9 @@ export async function benchM4b(quick: boolean): Promise<ScenarioResult> {
       ]);
       if (concat.code !== 0) failed(concat, 'ffmpeg -f concat');
       measured.concat.push(concat);
-      log(`m4b: concat ${round(concat.elapsedMs / 1000, 1)} s, ${JSON.stringify(concat.peakRssMbByName)}`);
+      log(
+        `m4b: concat ${round(concat.elapsedMs / 1000, 1)} s (CPU ${round(concat.cpuS ?? NaN, 1)} s), ${JSON.stringify(concat.peakRssMbByName)}`,
+      );
     }
     const ourRead = await readBackM4b(ffmpeg.path, ourOut);
     return report(measured, {
@@ -187,6 +189,10 @@ function report(
   const oursS = measured.ours.map((run) => run.elapsedMs / 1000);
   const concatS = measured.concat.map((run) => run.elapsedMs / 1000);
   const ratio = Math.min(...oursS) / Math.min(...concatS);
+  const cpu = (runs: readonly TreeRun[]) => runs.map((run) => run.cpuS ?? NaN);
+  const oursCpuS = cpu(measured.ours);
+  const concatCpuS = cpu(measured.concat);
+  const cpuRatio = Math.min(...oursCpuS) / Math.min(...concatCpuS);
   const peak = (runs: readonly TreeRun[], name: string) =>
     Math.max(...runs.map((run) => run.peakRssMbByName[name] ?? 0));
   const nodeMb = peak(measured.ours, 'node');
@@ -203,6 +209,9 @@ function report(
       'm4b.encode_s': oursS.map((s) => round(s, 1)),
       'm4b.concat_s': concatS.map((s) => round(s, 1)),
       'm4b.time_ratio': round(ratio, 3),
+      'm4b.encode_cpu_s': oursCpuS.map((s) => round(s, 1)),
+      'm4b.concat_cpu_s': concatCpuS.map((s) => round(s, 1)),
+      'm4b.cpu_ratio': round(cpuRatio, 3),
       'm4b.node_peak_rss_mb': nodeMb,
       'm4b.encode_ffmpeg_peak_rss_mb': ourFfmpegMb,
       'm4b.concat_ffmpeg_peak_rss_mb': concatMb,
@@ -232,6 +241,20 @@ function report(
         scenario: 'm4b',
         measure: 'time ratio encodeM4b ÷ concat (best of each)',
         value: `${round(ratio, 2)}`,
+        goal: 'close to 1',
+        met: undefined,
+      },
+      {
+        scenario: 'm4b',
+        measure: 'CPU (user + system, every process): encodeM4b; concat',
+        value: `${oursCpuS.map((s) => round(s, 1)).join(', ')} s; ${concatCpuS.map((s) => round(s, 1)).join(', ')} s`,
+        goal: '',
+        met: undefined,
+      },
+      {
+        scenario: 'm4b',
+        measure: 'CPU ratio encodeM4b ÷ concat (best of each)',
+        value: `${round(cpuRatio, 2)}`,
         goal: 'close to 1',
         met: undefined,
       },

@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { readFile } from 'node:fs/promises';
-import { loadavg } from 'node:os';
+import { access, constants, readFile, rm } from 'node:fs/promises';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 
 /** A command run to its end with the peak RSS of it and of every process it started. */
@@ -12,11 +13,20 @@ export type TreeRun = {
   readonly peakRssMbByName: Readonly<Record<string, number>>;
   /** Largest sum of the tree's current RSS (VmRSS) at one sample, MB. */
   readonly peakTreeRssMb: number;
+  /**
+   * CPU seconds (user + system) of the command and every descendant it waited for, from
+   * `/usr/bin/time` (undefined without it): on a shared machine the fair measure of work, where
+   * wall time also depends on how many processes share the cores.
+   */
+  readonly cpuS: number | undefined;
   /** 1-minute load average when it started and when it ended. */
   readonly load: readonly [number, number];
   readonly stdout: string;
   readonly stderr: string;
 };
+
+/** GNU time: the CPU of a command and its reaped descendants (Debian's `time` package). */
+const TIME = '/usr/bin/time';
 
 async function children(pid: number): Promise<number[]> {
   const text = await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8').catch(() => '');
@@ -44,8 +54,14 @@ export async function runWithTreeRss(
   options: { env?: Readonly<Record<string, string>>; everyMs?: number } = {},
 ): Promise<TreeRun> {
   const startLoad = loadavg()[0]!;
+  const timeFile = join(tmpdir(), `bench-time-${process.pid}-${Date.now()}.txt`);
+  const timed = await access(TIME, constants.X_OK).then(
+    () => true,
+    () => false,
+  );
   const startedAt = performance.now();
-  const child = spawn(command, args, {
+  const [file, argv] = timed ? [TIME, ['-f', '%U %S', '-o', timeFile, command, ...args]] : [command, args];
+  const child = spawn(file, argv, {
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -74,8 +90,15 @@ export async function runWithTreeRss(
     await Promise.race([delay(options.everyMs ?? 100), exited]);
   }
   const code = await exited;
+  const times = timed ? await readFile(timeFile, 'utf8').catch(() => '') : '';
+  await rm(timeFile, { force: true });
+  const [user, system] = times.trim().split(/\s+/).slice(-2).map(Number);
   return {
     code,
+    cpuS:
+      user !== undefined && system !== undefined && Number.isFinite(user + system)
+        ? user + system
+        : undefined,
     elapsedMs: performance.now() - startedAt,
     peakRssMbByName: Object.fromEntries([...peakKb].map(([name, kb]) => [name, Math.round(kb / 1024)])),
     peakTreeRssMb: Math.round(peakTreeKb / 1024),
