@@ -84,9 +84,34 @@ describe('the book demo waiting for the assembly', () => {
       nowMs: () => (nowMs += 400),
     });
     assert.deepEqual(late, {
-      missing: `the book was not assembled within 1 s (no chapters.json in ${runDir})`,
+      missing: `the book was not assembled: no assembly job queued or running for 1 s, and no chapters.json in ${runDir}`,
     });
     const stopped = await awaitBook({ ...common, signal: AbortSignal.abort() });
     assert.deepEqual(stopped, { missing: 'demo stopped before the book was assembled' });
+  });
+
+  it('keeps waiting past the timeout while an assembly job is queued', async () => {
+    const prefix = `t-await-${randomUUID()}`;
+    const queue = new Queue<AssemblyJobData>(ASSEMBLY_QUEUE, { connection: client, prefix });
+    await queue.add('book', { kind: 'book', run: 'demo-book', version: 'v1', chapters: [] });
+    await queue.close();
+    const stop = new AbortController();
+    let nowMs = 0;
+    const awaited = await awaitBook({
+      run: 'demo-book',
+      runDir: join(dir, 'queued', 'demo-book'),
+      session: { redis: client, prefix },
+      out: collector().stream,
+      signal: stop.signal,
+      timeoutMs: 1000,
+      intervalMs: 1,
+      // Ten timeouts' worth of clock, then the user stops it: only a job kept it waiting.
+      nowMs: () => {
+        nowMs += 400;
+        if (nowMs > 10_000) stop.abort();
+        return nowMs;
+      },
+    });
+    assert.deepEqual(awaited, { missing: 'demo stopped before the book was assembled' });
   });
 });

@@ -18,7 +18,7 @@ export type AwaitBookOptions = {
   /** Where each chapter's assembly is said as it lands. */
   readonly out: Writable;
   readonly signal: AbortSignal;
-  /** Gives up after this long: the worker doing the assembly may be gone. */
+  /** Gives up after this long with no assembly job queued or running: the book would never come. */
   readonly timeoutMs: number;
   readonly intervalMs?: number;
   readonly nowMs?: () => number;
@@ -27,12 +27,13 @@ export type AwaitBookOptions = {
 /**
  * Waits until the assembly has written the run's `chapters.json` (its last output: the book is
  * done when it exists), saying each chapter as it is assembled; ends early when one of the run's
- * assembly jobs has failed for good (its reason), when `signal` fires, or after `timeoutMs`.
+ * assembly jobs has failed for good (its reason), when `signal` fires, or once `timeoutMs` has
+ * passed with no assembly job queued or running.
  */
 export async function awaitBook(options: AwaitBookOptions): Promise<AwaitedBook> {
   const { run, session, out, signal } = options;
   const nowMs = options.nowMs ?? Date.now;
-  const deadline = nowMs() + options.timeoutMs;
+  let deadline = nowMs() + options.timeoutMs;
   const queue = new Queue<AssemblyJobData>(ASSEMBLY_QUEUE, {
     connection: session.redis,
     prefix: session.prefix,
@@ -54,9 +55,12 @@ export async function awaitBook(options: AwaitBookOptions): Promise<AwaitedBook>
         return { missing: `the book's assembly failed (job ${failed.id}): ${failed.failedReason}` };
       }
       if (signal.aborted) return { missing: 'demo stopped before the book was assembled' };
+      // A slow machine is not a stuck one: the wait runs out only while nothing is being assembled.
+      const counts = await queue.getJobCounts('active', 'waiting', 'delayed', 'prioritized');
+      if (Object.values(counts).some((count) => count > 0)) deadline = nowMs() + options.timeoutMs;
       if (nowMs() >= deadline) {
         return {
-          missing: `the book was not assembled within ${Math.round(options.timeoutMs / 1000)} s (no chapters.json in ${options.runDir})`,
+          missing: `the book was not assembled: no assembly job queued or running for ${Math.round(options.timeoutMs / 1000)} s, and no chapters.json in ${options.runDir}`,
         };
       }
       await delay(options.intervalMs ?? 200, undefined, { signal }).catch(() => undefined);

@@ -11,7 +11,7 @@ import { awaitBook, type AwaitedBook } from './await-book.js';
 
 export const DEMO_BOOK_RUN = 'demo-book';
 export const DEMO_BOOK = fileURLToPath(new URL('../../examples/demo-book.md', import.meta.url));
-/** The assembly of a few minutes of audio takes seconds; past this something is wrong. */
+/** With no assembly job queued or running for this long, the book is not coming. */
 const ASSEMBLY_WAIT_MS = 2 * MINUTE;
 
 /** Which ffmpeg the worker's assembly will find (it looks the same way), for the user to know. */
