@@ -62,9 +62,9 @@ export const PLAIN_DEMO: DemoSpec<undefined> = {
 
 /**
  * The whole job on embedded defaults: a Redis (configured, found or started), the simulator
- * in-process, the demo's script (`jobs.example.csv` as run `demo` unless `spec` says otherwise)
- * enqueued, a worker in-process until the run is finished and `spec.afterRows` returns; then the
- * summary and the billing check. Everything it started is stopped before it returns.
+ * in-process, the spec's script enqueued as its run (`PLAIN_DEMO`: `jobs.example.csv` as `demo`),
+ * a worker in-process until the run is finished and `spec.afterRows` returns; then the summary
+ * and the billing check. Everything it started is stopped before it returns.
  */
 export async function runDemo<T>(context: CliContext, spec: DemoSpec<T>): Promise<number> {
   const base = loadSettings(context.env);
