@@ -11,6 +11,7 @@ import {
   VALIDATION_MODES,
   type SimulatorOptions,
 } from '../simulator/options.js';
+import { DEFECT_KINDS, type DefectKind } from '../simulator/defects.js';
 import { startSimulator } from '../simulator/server.js';
 import { defineCommand } from './command-args.js';
 
@@ -30,6 +31,12 @@ Options:
   --rate-reset P              probability such a call's connection is dropped (default 0)
   --reset-phase before|after  a dropped submit created nothing, or was created and billed (default before)
   --rate-failed P             probability an accepted inference ends FAILED, 422 (default 0)
+  --defect-rate P             probability a completed request's audio is defective, recorded as
+                              \`defect\` on its ledger submit entry (default 0)
+  --defects LIST              comma-separated defects drawn from, evenly (default all):
+                              truncated (cut off mid-sentence at 20-50%), silence (a 3-6 s stall
+                              inside), clipped (amplified 4-8x), empty (no samples, or zeros),
+                              slow (stretched 2.2-3x); with --audio mp3 only lengths change
   --rpm N                     per-API-key requests per minute, enforced with 429 (default: no limit)
   --rpm-counts all|submits    which calls count against --rpm (default all; downloads never)
   --retention S               seconds after submit before status/result answer 404 (default 3600)
@@ -77,6 +84,11 @@ function choice<T extends string>(flag: string, value: string, allowed: readonly
     : fail(flag, `one of ${allowed.join(', ')}`, value);
 }
 
+function defectList(flag: string, value: string): DefectKind[] {
+  const kinds = value.split(',').map((kind) => kind.trim());
+  return kinds.map((kind) => choice(flag, kind, DEFECT_KINDS));
+}
+
 type Flags = Partial<Record<string, string | boolean>>;
 
 /** Turns the command line into simulator options; every bad value names its option. */
@@ -103,6 +115,8 @@ export function simulatorOptionsFromArgs(values: Flags): Partial<SimulatorOption
   set('rate5xx', 'rate-5xx', probability);
   set('rateReset', 'rate-reset', probability);
   set('rateFailed', 'rate-failed', probability);
+  set('defectRate', 'defect-rate', probability);
+  set('defects', 'defects', defectList);
   set('resetPhase', 'reset-phase', (f, v) => choice(f, v, RESET_PHASES));
   set('rpm', 'rpm', (f, v) => integer(f, v, 1));
   set('rpmCounts', 'rpm-counts', (f, v) => choice(f, v, RPM_COUNTS));
@@ -128,6 +142,8 @@ const STRING_FLAGS = [
   'rate-reset',
   'reset-phase',
   'rate-failed',
+  'defect-rate',
+  'defects',
   'rpm',
   'rpm-counts',
   'retention',

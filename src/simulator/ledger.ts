@@ -1,4 +1,5 @@
 import type { ModelSlug } from '../segmind/models.js';
+import type { Defect, DefectKind } from './defects.js';
 
 /** What was billed and asked, as `GET /_sim/ledger` returns it. */
 export type Ledger = {
@@ -15,6 +16,8 @@ export type Ledger = {
     temperature: number;
     /** ISO 8601. */
     at: string;
+    /** The defect its audio was given (`--defect-rate`); absent when the audio is as it should be. */
+    defect?: DefectKind;
   }[];
   counts: LedgerCounts;
   /** One entry per created job. Times are ms since the epoch. */
@@ -73,6 +76,8 @@ export type SimRequest = {
   readonly inferenceMs: number;
   /** Set when the inference ends FAILED. */
   readonly failure: string | undefined;
+  /** Set when its audio is served defective (`--defect-rate`). */
+  readonly defect: Defect | undefined;
   readonly priceUsd: number;
   firstSeenCompletedAtMs: number | null;
   statusCalls: number;

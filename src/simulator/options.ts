@@ -1,5 +1,6 @@
 import { UsageError } from '../errors.js';
 import type { Logger } from '../log.js';
+import { DEFECT_KINDS, type DefectKind } from './defects.js';
 
 export const AUDIO_FORMATS = ['wav', 'pcm', 'mp3'] as const;
 export type AudioFormat = (typeof AUDIO_FORMATS)[number];
@@ -32,6 +33,13 @@ export type SimulatorOptions = {
   rateReset: number;
   /** Probability that an accepted inference ends FAILED (422, not billed). Default 0. */
   rateFailed: number;
+  /**
+   * Probability that a COMPLETED request's audio is defective (one of `defects`, drawn per request
+   * id; the ledger's submit entry names it in `defect`). Default 0.
+   */
+  defectRate: number;
+  /** The defects `defectRate` draws from, evenly. Default all of `DEFECT_KINDS`. */
+  defects: readonly DefectKind[];
   /** Default 'before': a dropped submit created nothing; 'after': the job was created and billed first. */
   resetPhase: 'before' | 'after';
   /** Per-API-key requests per minute (sliding 60 s window, not scaled) enforced with 429. Default none. */
@@ -71,6 +79,8 @@ export const DEFAULT_SIMULATOR_OPTIONS = {
   rate5xx: 0,
   rateReset: 0,
   rateFailed: 0,
+  defectRate: 0,
+  defects: DEFECT_KINDS,
   resetPhase: 'before',
   rpm: undefined,
   rpmCounts: 'all',
@@ -108,9 +118,12 @@ export function resolveSimulatorOptions(options: Partial<SimulatorOptions> = {})
   if (fixedLatencyS !== undefined) {
     expect(isNonNegative(fixedLatencyS), 'fixedLatencyS', 'a finite number >= 0', fixedLatencyS);
   }
-  for (const name of ['rate429', 'rate5xx', 'rateReset', 'rateFailed'] as const) {
+  for (const name of ['rate429', 'rate5xx', 'rateReset', 'rateFailed', 'defectRate'] as const) {
     expect(isProbability(resolved[name]), name, 'a probability in [0, 1]', resolved[name]);
   }
+  const unknownDefect = resolved.defects.find((kind) => !DEFECT_KINDS.includes(kind));
+  expect(unknownDefect === undefined, 'defects', `made of ${DEFECT_KINDS.join(', ')}`, unknownDefect);
+  expect(resolved.defects.length > 0, 'defects', 'a non-empty list', '');
   if (rpm !== undefined) expect(Number.isInteger(rpm) && rpm >= 1, 'rpm', 'an integer >= 1', rpm);
   expect(isNonNegative(retentionS), 'retentionS', 'a finite number >= 0', retentionS);
   if (credits !== undefined) expect(isNonNegative(credits), 'credits', 'a finite number >= 0', credits);

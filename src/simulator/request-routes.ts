@@ -82,9 +82,9 @@ async function outputFor(state: SimState, request: SimRequest): Promise<unknown>
     case 'object':
       return { url: fileUrl(state, request.id) };
     case 'data-uri':
-      return `data:${AUDIO_MIME_TYPES[audio]};base64,${(await servedAudioAsync(request.text, audio)).toString('base64')}`;
+      return `data:${AUDIO_MIME_TYPES[audio]};base64,${(await servedAudioAsync(request.text, audio, request.defect)).toString('base64')}`;
     case 'base64':
-      return (await servedAudioAsync(request.text, audio)).toString('base64');
+      return (await servedAudioAsync(request.text, audio, request.defect)).toString('base64');
   }
 }
 
@@ -128,6 +128,6 @@ export async function answerDownload(state: SimState, fileName: string, nowMs: n
     status: 200,
     // Deliberately generic: clients must sniff the format from the bytes.
     contentType: 'application/octet-stream',
-    body: await servedAudioAsync(request.text, audio),
+    body: await servedAudioAsync(request.text, audio, request.defect),
   };
 }

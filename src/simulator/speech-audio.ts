@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { applyDefect, type Defect } from './defects.js';
 import { mp3Stream } from './mp3.js';
 import type { AudioFormat } from './options.js';
 
@@ -35,23 +36,27 @@ const HISS = new Set('sSzZfFhHxXcC');
  * on vowels, with noise on sibilants), everything else is a pause, so the result sounds like
  * syllables and words rather than a test tone. Pitch and amplitude glide, so there are no clicks.
  */
-export function speechPcm(text: string): Buffer {
+export function speechPcm(text: string, defect?: Defect): Buffer {
   const render = makeRenderer(text);
   render(render.samples);
-  return render.finish();
+  return render.finish(defect);
 }
 
 /**
  * The same bytes as speechPcm, rendered a slice at a time with the event loop let through in
  * between, so that serving audio (a CDN's job) never holds up the API calls of other clients.
  */
-export async function speechPcmAsync(text: string, sliceSamples = 12_000): Promise<Buffer> {
+export async function speechPcmAsync(text: string, sliceSamples = 12_000, defect?: Defect): Promise<Buffer> {
   const render = makeRenderer(text);
   while (!render(sliceSamples)) await new Promise((resolve) => setImmediate(resolve));
-  return render.finish();
+  return render.finish(defect);
 }
 
-type Renderer = ((count: number) => boolean) & { readonly samples: number; finish(): Buffer };
+type Renderer = ((count: number) => boolean) & {
+  readonly samples: number;
+  /** The bytes, made defective first when a defect is given (see defects.ts). */
+  finish(defect?: Defect): Buffer;
+};
 
 function makeRenderer(text: string): Renderer {
   const chars = [...text];
@@ -115,8 +120,9 @@ function makeRenderer(text: string): Renderer {
   };
   return Object.assign(render, {
     samples,
-    finish(): Buffer {
-      const bytes = Buffer.from(pcm.buffer, pcm.byteOffset, pcm.byteLength);
+    finish(defect?: Defect): Buffer {
+      const samples = defect === undefined ? pcm : applyDefect(pcm, defect, SAMPLE_RATE_HZ);
+      const bytes = Buffer.from(samples.buffer, samples.byteOffset, samples.byteLength);
       if (BIG_ENDIAN_HOST) bytes.swap16();
       return bytes;
     },
@@ -142,24 +148,35 @@ export function wavHeader(dataBytes: number): Buffer {
   return header;
 }
 
-/** The exact bytes served for a text in a given --audio format (WAV = 44-byte RIFF header + speechPcm). */
-export function servedAudio(text: string, format: AudioFormat): Buffer {
+/**
+ * Samples in the MP3 of a text: its speech's, or its defective speech's (the frames are silent,
+ * so of a defect an MP3 shows only the length: truncated, stretched, stalled or empty).
+ */
+function mp3Samples(text: string, defect: Defect | undefined): number {
+  return defect === undefined ? speechSampleCount(text) : speechPcm(text, defect).length / 2;
+}
+
+/**
+ * The exact bytes served for a text in a given --audio format (WAV = 44-byte RIFF header +
+ * speechPcm), made defective when the request drew a defect (`--defect-rate`).
+ */
+export function servedAudio(text: string, format: AudioFormat, defect?: Defect): Buffer {
   switch (format) {
     case 'pcm':
-      return speechPcm(text);
+      return speechPcm(text, defect);
     case 'wav': {
-      const pcm = speechPcm(text);
+      const pcm = speechPcm(text, defect);
       return Buffer.concat([wavHeader(pcm.length), pcm]);
     }
     case 'mp3':
-      return mp3Stream(speechSampleCount(text));
+      return mp3Stream(mp3Samples(text, defect));
   }
 }
 
 /** servedAudio without blocking the event loop for the whole rendering (see speechPcmAsync). */
-export async function servedAudioAsync(text: string, format: AudioFormat): Promise<Buffer> {
-  if (format === 'mp3') return mp3Stream(speechSampleCount(text));
-  const pcm = await speechPcmAsync(text);
+export async function servedAudioAsync(text: string, format: AudioFormat, defect?: Defect): Promise<Buffer> {
+  if (format === 'mp3') return mp3Stream(mp3Samples(text, defect));
+  const pcm = await speechPcmAsync(text, undefined, defect);
   return format === 'pcm' ? pcm : Buffer.concat([wavHeader(pcm.length), pcm]);
 }
 

@@ -5,6 +5,7 @@ import {
   MODELS,
   type ModelSlug,
 } from '../segmind/models.js';
+import { drawDefect } from './defects.js';
 import { drawFailure } from './faults.js';
 import { errorReply, jsonReply, RESET, type Reply } from './http-io.js';
 import { sampleLatency } from './latency-model.js';
@@ -116,6 +117,9 @@ export function handleSubmit(state: SimState, call: SubmitCall): Reply {
   ]);
   // Whole milliseconds, as the ledger reports them.
   const queuedUntilMs = Math.round(nowMs + latency.queueMs);
+  const failure = problem ?? drawFailure(options.seed, options.rateFailed, id);
+  const defect =
+    failure === undefined ? drawDefect(options.seed, options.defectRate, options.defects, id) : undefined;
   ledger.add({
     id,
     model: slug,
@@ -125,7 +129,8 @@ export function handleSubmit(state: SimState, call: SubmitCall): Reply {
     completesAtMs: Math.round(queuedUntilMs + latency.inferenceMs),
     queueMs: latency.queueMs,
     inferenceMs: latency.inferenceMs,
-    failure: problem ?? drawFailure(options.seed, options.rateFailed, id),
+    failure,
+    defect,
     priceUsd,
     firstSeenCompletedAtMs: null,
     statusCalls: 0,
@@ -139,6 +144,7 @@ export function handleSubmit(state: SimState, call: SubmitCall): Reply {
     voice_2: params.voice2,
     temperature: params.temperature,
     at: new Date(nowMs).toISOString(),
+    ...(defect === undefined ? {} : { defect: defect.kind }),
   });
   // The job exists and will be billed; the client just never hears of it.
   if (call.resetAfterCreate) return RESET;
