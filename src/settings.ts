@@ -3,6 +3,7 @@ import { parseEnv } from 'node:util';
 import { ConfigError } from './errors.js';
 import { CHUNK_CAP_CHARS, DEFAULT_CHUNK_CHARS, MIN_CHUNK_CHARS } from './book/chunk-limits.js';
 import { isMasterProfile, MASTER_PROFILES, type MasterProfile } from './master/acx-spec.js';
+import { checkClusterPrefix, parseClusterNodes, type RedisTarget } from './redis/redis-target.js';
 import { isModelSlug, MODELS, type ModelSlug } from './segmind/models.js';
 import { MILLISECOND, MINUTE, SECOND } from './time.js';
 
@@ -11,8 +12,7 @@ export const POLL_SCHEDULES = ['adaptive', 'fixed', 'exponential'] as const;
 export type PollScheduleName = (typeof POLL_SCHEDULES)[number];
 
 /** Everything the product reads from the environment (and `.env`). The only reader of `process.env`. */
-export type Settings = {
-  readonly redisUrl: string;
+export type Settings = RedisTarget & {
   /** Never logged, never stored in Redis or the manifest. */
   readonly segmindApiKey: string | undefined;
   readonly segmindBaseUrl: string;
@@ -221,6 +221,27 @@ export function masterSetting(value: string | undefined, name = 'TTS_MASTER'): M
   );
 }
 
+/**
+ * `REDIS_URL`, `REDIS_CLUSTER_NODES` and `REDIS_TLS_CA_FILE`; on a cluster, a queue prefix
+ * without a hash tag is refused here, before any command connects.
+ */
+function redisTarget(env: Env): RedisTarget {
+  const redisTlsCaFile = text(env, 'REDIS_TLS_CA_FILE');
+  if (redisTlsCaFile !== undefined && !existsSync(redisTlsCaFile)) {
+    throw new ConfigError(
+      'REDIS_TLS_CA_FILE',
+      `Expected \`REDIS_TLS_CA_FILE\` to name a PEM file of certificate authorities, got \`${redisTlsCaFile}\` (no such file)`,
+    );
+  }
+  const target = {
+    redisUrl: text(env, 'REDIS_URL') ?? DEFAULT_SETTINGS.redisUrl,
+    redisClusterNodes: parseClusterNodes(text(env, 'REDIS_CLUSTER_NODES')),
+    redisTlsCaFile,
+  };
+  checkClusterPrefix(target, text(env, 'TTS_QUEUE_PREFIX') ?? DEFAULT_SETTINGS.queuePrefix);
+  return target;
+}
+
 /** Parses the settings once, naming the variable and the bad value on any error. */
 export function loadSettings(env: Env = process.env): Settings {
   const pollSchedule = text(env, 'TTS_POLL_SCHEDULE') ?? DEFAULT_SETTINGS.pollSchedule;
@@ -245,7 +266,7 @@ export function loadSettings(env: Env = process.env): Settings {
     );
   }
   return {
-    redisUrl: text(env, 'REDIS_URL') ?? DEFAULT_SETTINGS.redisUrl,
+    ...redisTarget(env),
     segmindApiKey: text(env, 'SEGMIND_API_KEY'),
     segmindBaseUrl: baseUrl.replace(/\/+$/, ''),
     outDir: text(env, 'TTS_OUT_DIR') ?? DEFAULT_SETTINGS.outDir,

@@ -146,7 +146,7 @@ test('while Redis stays away, the wait and the outage are said again on a schedu
   const lines: string[] = [];
   const logger = captureLogger(lines, 'info');
   const waiting = waitForRedis({
-    redisUrl: redis.url,
+    target: redis.url,
     waitMs: 0,
     logger,
     signal: new AbortController().signal,
@@ -160,7 +160,7 @@ test('while Redis stays away, the wait and the outage are said again on a schedu
   assert.equal(logged('redis_waiting'), 1);
   assert.equal(logged('redis_connected'), 1);
 
-  const watch = watchRedis({ redis: client, redisUrl: redis.url, logger, logEveryMs: 400 });
+  const watch = watchRedis({ redis: client, target: redis.url, logger, logEveryMs: 400 });
   await redis.kill();
   await until(() => logged('redis_still_lost') >= 2, 'the outage said again');
   await redis.restart();
@@ -180,13 +180,13 @@ test('a Redis that stops answering without dropping the connection (frozen) is s
   const lines: string[] = [];
   const logger = captureLogger(lines, 'info');
   const client = await waitForRedis({
-    redisUrl: redis.url,
+    target: redis.url,
     waitMs: 0,
     logger,
     signal: new AbortController().signal,
   });
   assert.ok(client);
-  const watch = watchRedis({ redis: client, redisUrl: redis.url, logger, probeEveryMs: 100, stallMs: 500 });
+  const watch = watchRedis({ redis: client, target: redis.url, logger, probeEveryMs: 100, stallMs: 500 });
   const logged = (name: string) => parse(lines.join('\n')).filter((line) => line['event'] === name);
   redis.freeze();
   await until(() => logged('redis_lost').length === 1, 'the stall said');

@@ -36,6 +36,6 @@ export async function withFinishLock<T>(
   try {
     return await finish();
   } finally {
-    await runScript(redis as Parameters<typeof runScript>[0], RELEASE, [key], [token]).catch(() => undefined);
+    await runScript(redis, RELEASE, [key], [token]).catch(() => undefined);
   }
 }

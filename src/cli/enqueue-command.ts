@@ -1,9 +1,8 @@
 import { resolve, join } from 'node:path';
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { UsageError } from '../errors.js';
 import { ROWS_QUEUE } from '../queue/keys.js';
-import { connectRedis, makeRedis } from '../redis/connection.js';
+import { connectRedis, makeRedis, type RedisClient } from '../redis/connection.js';
 import { checkRedisServer } from '../redis/server-checks.js';
 import { RunDirInUseError } from '../output/run-mark.js';
 import { loadSettings } from '../settings.js';
@@ -100,7 +99,7 @@ export const runEnqueueCommand = defineCommand(HELP, ARGS, async ({ values, posi
   const dryRun = values['dry-run'] === true;
   limitHeapGrowthForEnqueue();
 
-  let redis: Redis | undefined;
+  let redis: RedisClient | undefined;
   let queue: Queue | undefined;
   let spool: RowSpool | undefined;
   const progress = makeProgress({ stream: context.stderr });
@@ -114,9 +113,9 @@ export const runEnqueueCommand = defineCommand(HELP, ARGS, async ({ values, posi
     const window = values.window === undefined ? undefined : (parseWindow(values.window) ?? null);
     const outDir = join(resolve(context.cwd, values.out ?? settings.outDir), run);
     if (!dryRun) {
-      redis = makeRedis(settings.redisUrl, 'command');
+      redis = makeRedis(settings, 'command');
       redis.on('error', () => {});
-      await connectRedis(redis, settings.redisUrl);
+      await connectRedis(redis, settings);
       const server = await checkRedisServer(redis, { allowEviction: settings.allowEviction });
       for (const warning of server.warnings) context.stderr.write(`warning: ${warning}\n`);
       if (server.refusal !== undefined) {

@@ -57,8 +57,8 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
   const prefix = settings.queuePrefix;
   // Fail fast per request while Redis is away, but keep reconnecting: the dashboard outlives outages.
   const redis = await connectRedis(
-    makeRedis(settings.redisUrl, 'command', { retryStrategy: (times) => Math.min(times * 250, 5 * SECOND) }),
-    settings.redisUrl,
+    makeRedis(settings, 'command', { retryStrategy: (times) => Math.min(times * 250, 5 * SECOND) }),
+    settings,
   );
   redis.on('error', () => {});
   const queue = new Queue(ROWS_QUEUE, { connection: redis, prefix });

@@ -95,6 +95,8 @@ export async function runDemo<T>(context: CliContext, spec: DemoSpec<T>): Promis
     const env = {
       ...context.env,
       REDIS_URL: redis.url,
+      // The demo's Redis is the one server above, even where a cluster is configured.
+      REDIS_CLUSTER_NODES: '',
       TTS_QUEUE_PREFIX: prefix,
       SEGMIND_BASE_URL: sim.url,
       SEGMIND_API_KEY: DEMO_API_KEY,

@@ -1,5 +1,5 @@
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connection.js';
 import { TtsBatchError } from '../errors.js';
 import { ROW_JOB_OPTIONS } from '../queue/job-options.js';
 import { rowJobId } from '../queue/keys.js';
@@ -57,7 +57,7 @@ export function rowJobEntry(
 export type AddJobsOptions = {
   readonly queue: Queue;
   /** The queue's connection, to count the jobs of a chunk that failed part-way. */
-  readonly redis: Redis;
+  readonly redis: RedisClient;
   readonly run: string;
   readonly outDir: string;
   /** ms since epoch; 0 = not scheduled. */
@@ -88,7 +88,11 @@ export class AddJobsStoppedError extends TtsBatchError {
 type Chunk = { readonly jobIds: readonly string[]; readonly adding: Promise<void> };
 
 /** How many of these jobs are in Redis (an `addBulk` that failed part-way added some). */
-async function countExistingJobs(redis: Redis, queue: Queue, jobIds: readonly string[]): Promise<number> {
+async function countExistingJobs(
+  redis: RedisClient,
+  queue: Queue,
+  jobIds: readonly string[],
+): Promise<number> {
   const results = await redis.pipeline(jobIds.map((jobId) => ['exists', queue.toKey(jobId)])).exec();
   return (results ?? []).filter(([error, exists]) => error === null && exists === 1).length;
 }

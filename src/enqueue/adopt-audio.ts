@@ -1,6 +1,6 @@
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connection.js';
 import pLimit from 'p-limit';
 import type { ManifestEntry } from '../output/manifest-entry.js';
 import { makeSubmitJournal } from '../output/submit-journal.js';
@@ -13,7 +13,7 @@ import { MANIFEST_LINES_FILE } from '../report/run-manifests.js';
 import type { ScriptScan } from './scan-script.js';
 
 export type AdoptState = {
-  readonly redis: Redis;
+  readonly redis: RedisClient;
   readonly prefix: string;
   readonly run: string;
   readonly outDir: string;

@@ -1,5 +1,5 @@
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connection.js';
 import { rowJobId, runKeys } from '../queue/keys.js';
 import { readRowOutcomes } from '../queue/run-outcomes.js';
 import { audioFileStates } from '../report/audio-on-disk.js';
@@ -20,7 +20,7 @@ export type RowKind =
 export type ScriptRowRef = { readonly seq: number; readonly id: string; readonly hash: string };
 
 export type ClassifyState = {
-  readonly redis: Redis;
+  readonly redis: RedisClient;
   readonly queue: Queue;
   readonly prefix: string;
   readonly run: string;

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { setTimeout as delay } from 'node:timers/promises';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connection.js';
 import { TtsBatchError } from '../errors.js';
 import { runKeys } from '../queue/keys.js';
 import { luaScript, runScript } from '../redis/scripts.js';
@@ -106,7 +106,7 @@ function decodeHolder(value: string | null): LockHolder | undefined {
  * `waitMs` (long enough for a crashed holder's lock to expire), then throws EnqueueBusyError.
  */
 export async function acquireEnqueueLock(
-  redis: Redis,
+  redis: RedisClient,
   prefix: string,
   run: string,
   options: EnqueueLockOptions = {},

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connection.js';
 import { runKeys } from '../queue/keys.js';
 
 /**
@@ -16,7 +16,11 @@ export type EnqueueState =
   | { readonly kind: 'interrupted'; readonly sinceMs: number };
 
 /** For `status` and the dashboard: whether some of the run's rows may have no job yet, and why. */
-export async function readEnqueueState(redis: Redis, prefix: string, run: string): Promise<EnqueueState> {
+export async function readEnqueueState(
+  redis: RedisClient,
+  prefix: string,
+  run: string,
+): Promise<EnqueueState> {
   const keys = runKeys(prefix, run);
   const [since, locked] = await Promise.all([
     redis.hget(keys.meta, ENQUEUING_FIELD),

@@ -1,6 +1,6 @@
 import type { Queue } from 'bullmq';
 import { saveChapterPlan, scheduleAfterEnqueue, type EnqueueChapters } from '../assembly/enqueue-chapters.js';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connection.js';
 import { claimRunDir, type RunMark } from '../output/run-mark.js';
 import { globalKeys, runKeys } from '../queue/keys.js';
 import { decodeRunMeta, encodeRunMeta, type RowDefaults, type RunMeta } from '../queue/run-meta.js';
@@ -38,7 +38,7 @@ export type EnqueuePlan = {
 };
 
 export type EnqueueDeps = {
-  readonly redis: Redis;
+  readonly redis: RedisClient;
   readonly queue: Queue;
   readonly prefix: string;
   readonly nowMs: () => number;
@@ -64,7 +64,7 @@ export type EnqueueResult = RowCounts & {
  * A new mark takes the run id Redis already knows for the run, if any.
  */
 export async function claimRunOutput(
-  redis: Redis,
+  redis: RedisClient,
   prefix: string,
   run: string,
   outDir: string,
@@ -200,7 +200,7 @@ async function enqueueLocked(
   }
 }
 
-async function isFinished(redis: Redis, keys: ReturnType<typeof runKeys>): Promise<boolean> {
+async function isFinished(redis: RedisClient, keys: ReturnType<typeof runKeys>): Promise<boolean> {
   const [outcomes, rows] = await Promise.all([redis.hlen(keys.outcomes), redis.hlen(keys.rows)]);
   return rows > 0 && outcomes >= rows;
 }

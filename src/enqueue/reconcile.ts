@@ -1,5 +1,5 @@
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connection.js';
 import { rowJobId, runKeys } from '../queue/keys.js';
 import { classifyRows, type RowKind, type ScriptRowRef } from './classify-rows.js';
 import type { ScriptScan } from './scan-script.js';
@@ -32,7 +32,7 @@ export type Reconciled = {
 };
 
 export type RunState = {
-  readonly redis: Redis;
+  readonly redis: RedisClient;
   readonly queue: Queue;
   readonly prefix: string;
   readonly run: string;

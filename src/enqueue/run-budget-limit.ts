@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connection.js';
 import { UsageError } from '../errors.js';
 import { makeBudgetStore } from '../queue/run-budget.js';
 import type { Estimate } from './estimate.js';
@@ -13,7 +13,7 @@ export type BudgetPlan = {
 
 /** Sets the run's budget: `--budget` always; the default only where the run has no limit. */
 export async function applyBudget(
-  redis: Redis,
+  redis: RedisClient,
   prefix: string,
   run: string,
   plan: BudgetPlan,

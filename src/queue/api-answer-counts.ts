@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connection.js';
 import type { CallKind } from '../segmind/errors.js';
 import { globalKeys } from './keys.js';
 
@@ -32,7 +32,7 @@ export function answerClass(outcome: number | 'network' | 'timeout'): AnswerClas
  * awaited: a lost count must never hold up or fail a row).
  */
 export function makeApiAnswerCounter(
-  redis: Redis,
+  redis: RedisClient,
   prefix: string,
 ): (call: CallKind, outcome: number | 'network' | 'timeout') => void {
   const key = globalKeys(prefix).apiAnswers;
@@ -42,7 +42,7 @@ export function makeApiAnswerCounter(
 }
 
 /** Every counter kept so far, in a stable order (by call, then class). */
-export async function readApiAnswerCounts(redis: Redis, prefix: string): Promise<ApiAnswerCount[]> {
+export async function readApiAnswerCounts(redis: RedisClient, prefix: string): Promise<ApiAnswerCount[]> {
   const stored = await redis.hgetall(globalKeys(prefix).apiAnswers);
   const counts: ApiAnswerCount[] = [];
   for (const call of CALLS) {

@@ -1,10 +1,9 @@
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { ROWS_QUEUE } from './keys.js';
-import { connectRedis, makeRedis } from '../redis/connection.js';
+import { connectRedis, makeRedis, type RedisClient } from '../redis/connection.js';
 import type { Settings } from '../settings.js';
 
-export type QueueSession = { readonly queue: Queue; readonly redis: Redis; readonly prefix: string };
+export type QueueSession = { readonly queue: Queue; readonly redis: RedisClient; readonly prefix: string };
 
 /**
  * A fail-fast connection and the rows queue for one command, closed afterwards (the pattern of
@@ -14,7 +13,7 @@ export async function withQueue<T>(
   settings: Settings,
   use: (session: QueueSession) => Promise<T>,
 ): Promise<T> {
-  const redis = await connectRedis(makeRedis(settings.redisUrl, 'command'), settings.redisUrl);
+  const redis = await connectRedis(makeRedis(settings, 'command'), settings);
   const queue = new Queue(ROWS_QUEUE, { connection: redis, prefix: settings.queuePrefix });
   try {
     return await use({ queue, redis, prefix: settings.queuePrefix });

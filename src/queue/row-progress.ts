@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connection.js';
 import { runScript, type LuaScript } from '../redis/scripts.js';
 import { ANSWER, BEGIN, CANCEL, SAVE, SETTLE } from './row-progress-lua.js';
 import { runKeys } from './keys.js';
@@ -104,7 +104,7 @@ export type ProgressStore = {
   save(id: string, progress: RowProgress): Promise<RowProgress>;
 };
 
-export function makeProgressStore(redis: Redis, prefix: string, run: string): ProgressStore {
+export function makeProgressStore(redis: RedisClient, prefix: string, run: string): ProgressStore {
   const key = runKeys(prefix, run).progress;
   const parse = (json: unknown): RowProgress => JSON.parse(String(json)) as RowProgress;
   const run1 = async (lua: LuaScript, id: string, fallback: RowProgress, ...args: string[]) =>

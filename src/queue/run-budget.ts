@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connection.js';
 import { luaScript, runScript } from '../redis/scripts.js';
 import { runKeys } from './keys.js';
 
@@ -49,7 +49,7 @@ export type BudgetStore = {
   setLimit(run: string, limitUsd: number | undefined): Promise<void>;
 };
 
-export function makeBudgetStore(redis: Redis, prefix: string): BudgetStore {
+export function makeBudgetStore(redis: RedisClient, prefix: string): BudgetStore {
   const key = (run: string) => runKeys(prefix, run).budget;
   return {
     async reserve(run, costUsd) {

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connection.js';
 import { luaScript, runScript } from '../redis/scripts.js';
 import { runKeys } from './keys.js';
 import { decodeRowOutcome, encodeRowOutcome, type RowOutcome } from './row-outcome-codec.js';
@@ -69,7 +69,7 @@ return {'recorded', finished(), 0, tonumber(ARGV[7])}
  * last rows at once, exactly one of them gets `recorded` with `finished`.
  */
 export async function recordRowOutcome(
-  redis: Redis,
+  redis: RedisClient,
   prefix: string,
   run: string,
   id: string,
@@ -119,7 +119,7 @@ return 1
  * outcome was recorded still gets into the final manifests.
  */
 export async function markLined(
-  redis: Redis,
+  redis: RedisClient,
   prefix: string,
   run: string,
   id: string,
@@ -137,7 +137,7 @@ export async function markLined(
 
 /** The recorded outcomes of `ids` (undefined where there is none), in one round trip. */
 export async function readRowOutcomes(
-  redis: Redis,
+  redis: RedisClient,
   prefix: string,
   run: string,
   ids: readonly string[],
@@ -149,7 +149,7 @@ export async function readRowOutcomes(
 
 /** Every recorded outcome of a run, page by page (HSCAN: a large run does not block Redis). */
 export async function* scanRowOutcomes(
-  redis: Redis,
+  redis: RedisClient,
   prefix: string,
   run: string,
   pageSize = 1000,

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connection.js';
 import { UsageError } from '../errors.js';
 import { formatLocalTime } from '../time.js';
 import { runKeys } from './keys.js';
@@ -75,7 +75,7 @@ export type WindowStore = {
   set(run: string, window: RunWindow | null | undefined): Promise<void>;
 };
 
-export function makeWindowStore(redis: Redis, prefix: string): WindowStore {
+export function makeWindowStore(redis: RedisClient, prefix: string): WindowStore {
   return {
     async read(run) {
       const text = await redis.hget(runKeys(prefix, run).meta, WINDOW_FIELD);

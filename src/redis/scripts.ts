@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './connection.js';
 
 /** A Lua script of the product: sent once per connection, then run by its SHA (EVALSHA). */
 export type LuaScript = {
@@ -22,7 +22,7 @@ type ScriptCommand = (...keysAndArgs: (string | number)[]) => Promise<unknown>;
  * script (a restarted or flushed Redis), so the source crosses the wire once, not on every call.
  */
 export async function runScript(
-  redis: Redis,
+  redis: RedisClient,
   script: LuaScript,
   keys: readonly string[],
   args: readonly (string | number)[],

@@ -1,4 +1,5 @@
-import type { Redis } from 'ioredis';
+import { Cluster, type Redis } from 'ioredis';
+import type { RedisClient } from './connection.js';
 
 /** The setting that lets enqueue and workers run on a Redis that may evict keys. */
 export const ALLOW_EVICTION_SETTING = 'TTS_ALLOW_EVICTION';
@@ -49,8 +50,22 @@ async function info(redis: Redis, section: string): Promise<Map<string, string> 
  * locks under memory pressure, which loses rows and pays for others twice: refused unless
  * allowed. A server with neither AOF nor RDB snapshots loses every run on a restart: a warning
  * (the output directory lets enqueue adopt finished rows again, but rows in flight are lost).
+ * On a Redis Cluster every master is checked.
  */
-export async function checkRedisServer(redis: Redis, options: ServerCheckOptions): Promise<ServerCheck> {
+export async function checkRedisServer(
+  redis: RedisClient,
+  options: ServerCheckOptions,
+): Promise<ServerCheck> {
+  if (!(redis instanceof Cluster)) return checkOneServer(redis, options);
+  // A cluster's masters are configured one by one: the run's slot may live on any of them.
+  const checks = await Promise.all(redis.nodes('master').map((node) => checkOneServer(node, options)));
+  return {
+    warnings: [...new Set(checks.flatMap((check) => check.warnings))],
+    refusal: checks.find((check) => check.refusal !== undefined)?.refusal,
+  };
+}
+
+async function checkOneServer(redis: Redis, options: ServerCheckOptions): Promise<ServerCheck> {
   const warnings: string[] = [];
   let refusal: string | undefined;
   const [persistence, memory, save] = await Promise.all([

@@ -1,5 +1,5 @@
 import { open } from 'node:fs/promises';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connection.js';
 import { isMetadataColumn } from '../output/final-manifest.js';
 import { runKeys } from '../queue/keys.js';
 import { decodeRowOutcome } from '../queue/row-outcome-codec.js';
@@ -24,7 +24,7 @@ type Columns = Map<string, { seq: number; position: number }>;
 
 /** Keeps the lines of a batch that are their row's recorded outcome for its current content. */
 async function keepCurrent(
-  redis: Redis,
+  redis: RedisClient,
   keys: ReturnType<typeof runKeys>,
   lines: readonly SpannedLine[],
   table: LineTable,
@@ -104,7 +104,7 @@ async function lastLinePerRow(path: string, table: LineTable, byKey: Uint32Array
  * the last one per row, in script order. Holds 24 bytes per line kept, not the lines or the ids.
  */
 export async function indexManifest(
-  redis: Redis,
+  redis: RedisClient,
   prefix: string,
   run: string,
   path: string,

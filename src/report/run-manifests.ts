@@ -1,6 +1,6 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connection.js';
 import {
   MANIFEST_JSON,
   manifestCsvHeader,
@@ -18,7 +18,7 @@ import { openStreamedFile } from './streamed-file.js';
 export const MANIFEST_LINES_FILE = 'manifest.jsonl';
 
 export type RunManifestsInput = {
-  readonly redis: Redis;
+  readonly redis: RedisClient;
   readonly prefix: string;
   readonly run: string;
   /** The run's output directory (`<TTS_OUT_DIR>/<run>`). */

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connection.js';
 import { runKeys } from '../queue/keys.js';
 import { decodeRowOutcome } from '../queue/row-outcome-codec.js';
 import { scanRowOutcomes } from '../queue/run-outcomes.js';
@@ -14,7 +14,7 @@ export type UnfinishedRows = {
 const SCAN_PAGE = 1000;
 
 /** Rows (HSCAN, page by page) whose current content has no outcome. */
-async function pendingRows(redis: Redis, keys: ReturnType<typeof runKeys>): Promise<string[]> {
+async function pendingRows(redis: RedisClient, keys: ReturnType<typeof runKeys>): Promise<string[]> {
   const pending = new Set<string>();
   const stream = redis.hscanStream(keys.rows, { count: SCAN_PAGE });
   for await (const page of stream as AsyncIterable<string[]>) {
@@ -30,7 +30,7 @@ async function pendingRows(redis: Redis, keys: ReturnType<typeof runKeys>): Prom
 
 /** Rows whose outcome is recorded for their current content but whose line `index` has not. */
 async function unlinedRows(
-  redis: Redis,
+  redis: RedisClient,
   prefix: string,
   run: string,
   index: ManifestIndex,
@@ -51,7 +51,7 @@ async function unlinedRows(
  * finished run (as many outcomes as rows, a line for each) costs two HLENs, not a scan.
  */
 export async function unfinishedRows(
-  redis: Redis,
+  redis: RedisClient,
   prefix: string,
   run: string,
   index: ManifestIndex,

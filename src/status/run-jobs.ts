@@ -1,5 +1,5 @@
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connection.js';
 import { runKeys } from '../queue/keys.js';
 import { luaScript, runScript } from '../redis/scripts.js';
 
@@ -86,7 +86,7 @@ const COUNT_PAGE_SIZE = 2000;
 
 export type CountJobsOptions = {
   readonly queue: Queue;
-  readonly redis: Redis;
+  readonly redis: RedisClient;
   /** The product's key prefix (the queue's prefix too). */
   readonly prefix: string;
 };
@@ -141,7 +141,7 @@ export async function failedJobIds(queue: Queue, run: string): Promise<string[]>
 /** A run's failed jobs grouped by their failure reason, most frequent first. */
 export async function failureReasons(
   queue: Queue,
-  redis: Redis,
+  redis: RedisClient,
   run: string,
 ): Promise<{ reason: string; rows: number }[]> {
   const ids = await failedJobIds(queue, run);

@@ -1,7 +1,7 @@
 import type { Queue } from 'bullmq';
 import { makeBudgetStore, type RunBudget } from '../queue/run-budget.js';
 import { describeWindow, makeWindowStore, windowState } from '../queue/run-window.js';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connection.js';
 import { readRunChapters, type RunChapters } from '../assembly/chapter-progress.js';
 import { makePlanCache } from '../assembly/plan-store.js';
 import { readEnqueueState, rowsWithoutJob, type EnqueueState } from '../enqueue/enqueue-state.js';
@@ -116,7 +116,7 @@ export function computeProgress(input: ProgressInput): RunProgress {
   };
 }
 
-export async function readQueueState(queue: Queue, redis: Redis, prefix: string): Promise<QueueState> {
+export async function readQueueState(queue: Queue, redis: RedisClient, prefix: string): Promise<QueueState> {
   const [paused, halt, credits] = await Promise.all([
     queue.isPaused(),
     redis.hgetall(globalKeys(prefix).halt),
@@ -131,13 +131,13 @@ export async function readQueueState(queue: Queue, redis: Redis, prefix: string)
 }
 
 /** Every run known to the prefix, oldest first. */
-export async function listRuns(redis: Redis, prefix: string): Promise<string[]> {
+export async function listRuns(redis: RedisClient, prefix: string): Promise<string[]> {
   return redis.zrange(globalKeys(prefix).runs, '0', '-1');
 }
 
 export type ReadProgressOptions = {
   readonly queue: Queue;
-  readonly redis: Redis;
+  readonly redis: RedisClient;
   readonly prefix: string;
   /** Only these runs (default: every run). */
   readonly runs?: readonly string[];

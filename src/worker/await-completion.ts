@@ -1,5 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connection.js';
 import { globalKeys } from '../queue/keys.js';
 import type { SubmittedRequest } from '../queue/row-job.js';
 import type { ResultAnswer, SegmindClient } from '../segmind/client.js';
@@ -27,7 +27,7 @@ export type PollModeStore = {
   useStatus(): Promise<void>;
 };
 
-export function makePollModeStore(redis: Redis, prefix: string): PollModeStore {
+export function makePollModeStore(redis: RedisClient, prefix: string): PollModeStore {
   const key = globalKeys(prefix).pollMode;
   let cached: PollMode | undefined;
   return {

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connection.js';
 import type { Logger } from '../log.js';
 import { globalKeys } from '../queue/keys.js';
 import type { CallKind } from '../segmind/errors.js';
@@ -36,7 +36,7 @@ export type KeyGuard = {
 };
 
 export type KeyGuardOptions = {
-  readonly redis: Redis;
+  readonly redis: RedisClient;
   readonly prefix: string;
   readonly keys: ApiKeySource;
   readonly logger: Logger;

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connection.js';
 import { globalKeys } from '../queue/keys.js';
 import { luaScript, runScript } from '../redis/scripts.js';
 import { MODELS, type ModelSlug } from '../segmind/models.js';
@@ -99,7 +99,7 @@ export type LatencyStats = {
   observe(model: ModelSlug, chars: number, latencyMs: number): Promise<void>;
 };
 
-export function makeLatencyStats(redis: Redis, prefix: string): LatencyStats {
+export function makeLatencyStats(redis: RedisClient, prefix: string): LatencyStats {
   const key = globalKeys(prefix).latency;
   const fields = (scope: string) => [`${scope}:mean`, `${scope}:var`, `${scope}:n`] as const;
   async function read(model: ModelSlug, chars: number): Promise<{ model: Moments; bucket: Moments }> {

@@ -23,6 +23,7 @@ import { makeLatencyStats } from './latency-stats.js';
 import { DEFAULT_POLL_OPTIONS } from './poll-schedule.js';
 import { processRow } from './process-row.js';
 import { watchRedis } from './redis-watch.js';
+import { watchWorker } from './worker-watchdog.js';
 import { makeProtocolWatch } from './protocol-watch.js';
 import { makeRequestBudget } from './request-budget.js';
 import { makeRowClientFactory } from './row-client.js';
@@ -65,10 +66,10 @@ const CLOSE_BOUND_MS = 4_000;
 export function makeRowWorker(options: RowWorkerOptions): RowWorker {
   const { settings, logger } = options;
   const prefix = settings.queuePrefix;
-  const redis = makeRedis(settings.redisUrl, 'worker');
-  const watch = watchRedis({ redis, redisUrl: settings.redisUrl, logger });
+  const redis = makeRedis(settings, 'worker');
+  const watch = watchRedis({ redis, target: settings, logger });
   // BullMQ's connection reports through the worker's 'error' event too: said once, there.
-  const connection = makeRedis(settings.redisUrl, 'worker');
+  const connection = makeRedis(settings, 'worker');
   connection.on('error', () => undefined);
   const queue = new Queue<RowJobData>(ROWS_QUEUE, { connection: redis, prefix });
   queue.on('error', (error) => watch.otherError(error));
@@ -151,7 +152,7 @@ export function makeRowWorker(options: RowWorkerOptions): RowWorker {
   const lockDurationMs = options.lockDurationMs ?? settings.lockDurationMs;
   const assembly = makeAssemblyWorker({
     redis,
-    connection: makeRedis(settings.redisUrl, 'worker'),
+    connection: makeRedis(settings, 'worker'),
     prefix,
     logger,
     lockDurationMs,
@@ -168,6 +169,7 @@ export function makeRowWorker(options: RowWorkerOptions): RowWorker {
     maxStalledCount: 1000,
   });
   worker.on('error', (error) => watch.otherError(error));
+  const stopWatchdog = watchWorker({ worker, redisReady: () => redis.status === 'ready', logger });
   worker.on('failed', (job, error) => {
     if (job) logJobFailure(logger, job, error);
   });
@@ -176,6 +178,7 @@ export function makeRowWorker(options: RowWorkerOptions): RowWorker {
     worker,
     assembly: assembly.worker,
     async stop() {
+      stopWatchdog();
       draining.abort();
       // A delivery cut short is taken again by another worker once its lock lapses.
       const notifyClosed = notifications.close();

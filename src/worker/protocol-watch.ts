@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connection.js';
 import { globalKeys } from '../queue/keys.js';
 import { MINUTE } from '../time.js';
 
@@ -14,7 +14,7 @@ export type ProtocolWatch = {
 };
 
 export function makeProtocolWatch(
-  redis: Redis,
+  redis: RedisClient,
   prefix: string,
   maxConsecutive: number,
   halt: (reason: string) => Promise<void>,

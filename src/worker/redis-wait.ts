@@ -1,11 +1,12 @@
-import type { Redis } from 'ioredis';
 import { ConfigError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { isRedisAuthError, makeRedis, redactUrl, RedisUnreachableError } from '../redis/connection.js';
+import { isRedisAuthError, makeRedis, type RedisClient, RedisUnreachableError } from '../redis/connection.js';
+import { describeRedis, type RedisTarget } from '../redis/redis-target.js';
 import { MINUTE, SECOND } from '../time.js';
 
 export type RedisWaitOptions = {
-  readonly redisUrl: string;
+  /** Where Redis is: the settings (one server or a cluster), or a URL. */
+  readonly target: RedisTarget | string;
   /** Give up (exit 1) after this long without an answer; 0 waits for as long as it takes. */
   readonly waitMs: number;
   readonly logger: Logger;
@@ -22,21 +23,21 @@ export type RedisWaitOptions = {
  * after `waitMs` when one is set. A Redis that refuses the URL's credentials is refused at once
  * (ConfigError: waiting does not fix a password). Resolves to the connected client.
  */
-export function waitForRedis(options: RedisWaitOptions): Promise<Redis | undefined> {
-  const { redisUrl, waitMs, logger, signal } = options;
+export function waitForRedis(options: RedisWaitOptions): Promise<RedisClient | undefined> {
+  const { target, waitMs, logger, signal } = options;
   const now = options.now ?? Date.now;
   const logEveryMs = options.logEveryMs ?? MINUTE;
-  const redis = makeRedis(redisUrl, 'worker');
+  const redis = makeRedis(target, 'worker');
   // After the wait (the preflight checks, the disconnect): nothing more to say about this connection.
   redis.on('error', () => undefined);
-  const masked = redactUrl(redisUrl);
+  const masked = describeRedis(target);
   const startedAt = now();
   const waitedS = () => Math.round((now() - startedAt) / SECOND);
   let lastError: Error | undefined;
   let repeat: NodeJS.Timeout | undefined;
   let bound: NodeJS.Timeout | undefined;
 
-  return new Promise<Redis | undefined>((resolve, reject) => {
+  return new Promise<RedisClient | undefined>((resolve, reject) => {
     const finish = (outcome: () => void) => {
       clearInterval(repeat);
       clearTimeout(bound);
@@ -90,7 +91,7 @@ export function waitForRedis(options: RedisWaitOptions): Promise<Redis | undefin
       bound = setTimeout(() => {
         const reason = lastError?.message ?? 'no answer';
         giveUp(
-          new RedisUnreachableError(redisUrl, {
+          new RedisUnreachableError(target, {
             cause: new Error(`${reason}; gave up after ${waitMs / SECOND} s (TTS_REDIS_WAIT_MS=${waitMs})`),
           }),
         );

@@ -1,12 +1,13 @@
-import type { Redis } from 'ioredis';
 import type { Logger } from '../log.js';
-import { isConnectionError, redactUrl } from '../redis/connection.js';
+import { isConnectionError, type RedisClient } from '../redis/connection.js';
+import { describeRedis, type RedisTarget } from '../redis/redis-target.js';
 import { MINUTE, SECOND } from '../time.js';
 
 export type RedisWatchOptions = {
   /** The worker's own connection: its errors and its `ready` say when Redis is lost and back. */
-  readonly redis: Redis;
-  readonly redisUrl: string;
+  readonly redis: RedisClient;
+  /** Where Redis is (for messages, password masked): the settings, or a URL. */
+  readonly target: RedisTarget | string;
   readonly logger: Logger;
   /** How often a continuing outage is said again; default a minute. */
   readonly logEveryMs?: number;
@@ -43,7 +44,7 @@ export function watchRedis(options: RedisWatchOptions): RedisWatch {
   const { redis, logger } = options;
   const now = options.now ?? Date.now;
   const logEveryMs = options.logEveryMs ?? MINUTE;
-  const masked = redactUrl(options.redisUrl);
+  const masked = describeRedis(options.target);
   let lostAt: number | undefined;
   let lastReason = '';
   let repeat: NodeJS.Timeout | undefined;

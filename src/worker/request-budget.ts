@@ -1,5 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connection.js';
 import { globalKeys } from '../queue/keys.js';
 import { luaScript, runScript } from '../redis/scripts.js';
 import { MINUTE } from '../time.js';
@@ -51,7 +51,7 @@ return untilMs
 );
 
 export type RequestBudgetOptions = {
-  readonly redis: Redis;
+  readonly redis: RedisClient;
   readonly prefix: string;
   readonly rpm: number;
   readonly random?: () => number;

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connection.js';
 import type { Logger } from '../log.js';
 import { readRunMark, verifyRunMark } from '../output/run-mark.js';
 import { runKeys } from '../queue/keys.js';
@@ -16,7 +16,7 @@ const UNSEEN_WAIT_MS = 60_000;
  * files. Once known, a run's directory outlives Redis forgetting the run: its rows in flight
  * still save their paid audio there.
  */
-export function makeRunDirs(redis: Redis, prefix: string, logger: Logger, now: () => number) {
+export function makeRunDirs(redis: RedisClient, prefix: string, logger: Logger, now: () => number) {
   const known = new Map<string, { readonly dir: string; checkedAt: number }>();
   return async function runDir(run: string): Promise<string> {
     const cached = known.get(run);

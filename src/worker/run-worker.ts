@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { addLoggerSecret, type Logger } from '../log.js';
-import { redactUrl } from '../redis/connection.js';
+import { describeRedis } from '../redis/redis-target.js';
 import type { Settings } from '../settings.js';
 import { makeApiKeySource } from './api-key.js';
 import { makeRowWorker } from './make-worker.js';
@@ -24,7 +24,7 @@ export type RunWorkerOptions = {
 export async function runWorker(options: RunWorkerOptions): Promise<void> {
   const { settings, logger, signal } = options;
   const redis = await waitForRedis({
-    redisUrl: settings.redisUrl,
+    target: settings,
     waitMs: settings.redisWaitMs,
     logger,
     signal,
@@ -54,7 +54,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
       concurrency: options.concurrency,
       rpm: settings.segmindRpm,
       queuePrefix: settings.queuePrefix,
-      redis: redactUrl(settings.redisUrl),
+      redis: describeRedis(settings),
     },
     'worker started',
   );

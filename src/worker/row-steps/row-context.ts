@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../redis/connection.js';
 import type { ManifestPart } from '../../output/manifest-entry.js';
 import type { AudioTarget } from '../../segmind/audio-file.js';
 import type { Logger } from '../../log.js';
@@ -19,7 +19,7 @@ import type { SubmitLimits } from './next-step.js';
 
 /** What every row of a worker shares: connections, the fleet's budget, settings as data. */
 export type RowContext = {
-  readonly redis: Redis;
+  readonly redis: RedisClient;
   readonly prefix: string;
   /** A client for one row: `beforeRequest` runs after the fleet's slot is granted, before each call. */
   readonly makeClient: (hooks: ClientHooks) => SegmindClient;
