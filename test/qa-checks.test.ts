@@ -5,6 +5,7 @@ import { makeClipAnalyser } from '../src/qa/clip-analyser.js';
 import { checkDuration } from '../src/qa/duration-check.js';
 import { parseQaThresholds, qaThresholds, DEFAULT_QA_THRESHOLDS } from '../src/qa/thresholds.js';
 import { GEMINI_PCM } from '../src/segmind/audio.js';
+import { loadSettings } from '../src/settings.js';
 import { amplify, concat, fadeOut, noise, RATE, silence, sine, textLasting } from './helpers/qa-signals.js';
 
 const mono = (pcm: Int16Array): PcmClip => ({ pcm, format: GEMINI_PCM });
@@ -138,4 +139,13 @@ test('thresholds are data: overridden by TTS_QA_THRESHOLDS JSON, unknown names a
   assert.throws(() => parseQaThresholds('{"maxInnerSilenceS": -1}'), /maxInnerSilenceS.*>= 0.*-1/);
   assert.throws(() => parseQaThresholds('[1]'), /TTS_QA_THRESHOLDS/);
   assert.throws(() => qaThresholds({ silenceDbfs: 3 }), /silenceDbfs.*<= 0/);
+  assert.equal(
+    loadSettings({ TTS_QA_THRESHOLDS: '{"maxInnerSilenceS": 3}' }).qaThresholds.maxInnerSilenceS,
+    3,
+  );
+  assert.deepEqual(loadSettings({}).qaThresholds, DEFAULT_QA_THRESHOLDS);
+  assert.throws(
+    () => loadSettings({ TTS_QA_THRESHOLDS: 'yes' }),
+    (error: Error) => error.name === 'ConfigError' && /TTS_QA_THRESHOLDS/.test(error.message),
+  );
 });
