@@ -4,6 +4,7 @@ import { ConfigError } from './errors.js';
 import { CHUNK_CAP_CHARS, DEFAULT_CHUNK_CHARS, MIN_CHUNK_CHARS } from './book/chunk-limits.js';
 import { isMasterProfile, MASTER_PROFILES, type MasterProfile } from './master/acx-spec.js';
 import { checkClusterPrefix, parseClusterNodes, type RedisTarget } from './redis/redis-target.js';
+import { parseQaThresholds, type QaThresholds } from './qa/thresholds.js';
 import { isModelSlug, MODELS, type ModelSlug } from './segmind/models.js';
 import { MILLISECOND, MINUTE, SECOND } from './time.js';
 
@@ -70,6 +71,8 @@ export type Settings = RedisTarget & {
   readonly minCreditsUsd: number;
   /** A new run's budget in USD when enqueue is given no `--budget` (`TTS_BUDGET_USD`); undefined: none. */
   readonly budgetUsd: number | undefined;
+  /** The clip checks' limits: the defaults with `TTS_QA_THRESHOLDS`'s JSON overrides (src/qa/thresholds.ts). */
+  readonly qaThresholds: QaThresholds;
   /** Master a new run's chapters when enqueue is given no `--master` (`TTS_MASTER`: `acx`, or `none`). */
   readonly master: MasterProfile | undefined;
   /** How long a row held by its run's budget or window waits before trying again (`TTS_HOLD_RECHECK_MS`). */
@@ -243,6 +246,14 @@ function redisTarget(env: Env): RedisTarget {
 }
 
 /** Parses the settings once, naming the variable and the bad value on any error. */
+function qaThresholdsSetting(env: Env): QaThresholds {
+  try {
+    return parseQaThresholds(text(env, 'TTS_QA_THRESHOLDS'));
+  } catch (error) {
+    throw new ConfigError('TTS_QA_THRESHOLDS', (error as Error).message);
+  }
+}
+
 export function loadSettings(env: Env = process.env): Settings {
   const pollSchedule = text(env, 'TTS_POLL_SCHEDULE') ?? DEFAULT_SETTINGS.pollSchedule;
   if (!(['adaptive', 'fixed', 'exponential'] as const).some((name) => name === pollSchedule)) {
@@ -305,6 +316,7 @@ export function loadSettings(env: Env = process.env): Settings {
     chunkChars: chunkChars(env),
     minCreditsUsd: number(env, 'TTS_MIN_CREDITS_USD', 0, Number.MAX_SAFE_INTEGER) ?? 0,
     budgetUsd: number(env, 'TTS_BUDGET_USD', 0, Number.MAX_SAFE_INTEGER),
+    qaThresholds: qaThresholdsSetting(env),
     master: masterSetting(text(env, 'TTS_MASTER')),
     holdRecheckMs: integer(env, 'TTS_HOLD_RECHECK_MS', 60 * SECOND, 100),
     notifyUrl: notifyUrl(env),
