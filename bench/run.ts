@@ -8,7 +8,9 @@ import { benchChunking } from './chunking.js';
 import { benchCompletion } from './completion.js';
 import { benchEnqueue } from './enqueue.js';
 import { benchM4b } from './m4b.js';
+import { benchMaster } from './master.js';
 import { benchPolling } from './polling.js';
+import { benchQa } from './qa.js';
 import { benchRateLimited } from './rate-limited.js';
 import { benchRedisMemory } from './redis-memory.js';
 import {
@@ -41,6 +43,8 @@ const SCENARIOS: Record<string, () => Promise<ScenarioResult>> = {
   'worker-rss': () => benchWorkerRss(quick),
   chunking: () => benchChunking(quick),
   m4b: () => benchM4b(quick),
+  qa: () => benchQa(quick),
+  master: () => benchMaster(quick),
 };
 /** Scenarios whose table has its own section of BENCHMARKS.md (so that one can be rerun alone). */
 const OWN_SECTION: ReadonlySet<string> = new Set([
@@ -49,6 +53,8 @@ const OWN_SECTION: ReadonlySet<string> = new Set([
   'worker-rss',
   'chunking',
   'm4b',
+  'qa',
+  'master',
 ]);
 const only = values.only?.split(',') ?? Object.keys(SCENARIOS);
 for (const name of only)
