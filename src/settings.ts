@@ -77,6 +77,8 @@ export type Settings = RedisTarget & {
   readonly master: MasterProfile | undefined;
   /** How long a row held by its run's budget or window waits before trying again (`TTS_HOLD_RECHECK_MS`). */
   readonly holdRecheckMs: number;
+  /** Re-takes of a clip that fails its checks, each a counted submit (`TTS_QA_RETAKES`). */
+  readonly qaRetakes: number;
   /** Webhook for run events, signed as Standard Webhooks (`TTS_NOTIFY_URL`). */
   readonly notifyUrl: string | undefined;
   /** Its secret, `whsec_<base64>` or raw text (`TTS_NOTIFY_SECRET`). */
@@ -319,6 +321,7 @@ export function loadSettings(env: Env = process.env): Settings {
     qaThresholds: qaThresholdsSetting(env),
     master: masterSetting(text(env, 'TTS_MASTER')),
     holdRecheckMs: integer(env, 'TTS_HOLD_RECHECK_MS', 60 * SECOND, 100),
+    qaRetakes: integer(env, 'TTS_QA_RETAKES', 1, 0),
     notifyUrl: notifyUrl(env),
     notifySecret: text(env, 'TTS_NOTIFY_SECRET'),
     notifyCommand: text(env, 'TTS_NOTIFY_CMD'),

@@ -42,6 +42,20 @@ export type ManifestEntry = {
    * the first part's.
    */
   readonly parts?: readonly ManifestPart[];
+  /** The clip's checks (src/qa): a completed row's, once checked. */
+  readonly qa?: ManifestQa;
+};
+
+/**
+ * `pass`: the first take passed every check; `retaken`: a later take did (each take a counted
+ * submit); `needs_review`: no take did, the best is kept, `reasons` says why; `unchecked`: it
+ * could not be checked (an MP3 without ffmpeg). `measured`: the kept take's values.
+ */
+export type ManifestQa = {
+  readonly status: 'pass' | 'retaken' | 'needs_review' | 'unchecked';
+  readonly reasons: readonly string[];
+  readonly takes: number;
+  readonly measured?: Readonly<Record<string, number | string | null>>;
 };
 
 /** One part of a row sent in parts, in the row's manifest entry. */
@@ -54,6 +68,8 @@ export type ManifestPart = {
   readonly duration_s: number | null;
   readonly cost: number | null;
   readonly resubmit_reasons: readonly string[];
+  /** The part's checks (see `qa` of the entry). */
+  readonly qa_status?: string;
 };
 
 /** The fixed columns of manifest.csv, in order; metadata columns follow. */

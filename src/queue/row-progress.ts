@@ -14,6 +14,19 @@ export type SubmittedRequest = {
   readonly completed?: boolean;
 };
 
+/**
+ * A clip's checks as its saved audio keeps them (see src/qa): `pass` (the first take passed),
+ * `retaken` (a later take did), `needs_review` (none did: the best is kept), `unchecked` (not
+ * checked: an MP3 without an ffmpeg to decode it). Lists are comma-joined (Lua's cjson).
+ */
+export type SavedQa = {
+  readonly status: 'pass' | 'retaken' | 'needs_review' | 'unchecked';
+  readonly reasons: string;
+  /** Takes made of the clip, this one included. */
+  readonly takes: number;
+  readonly measured?: Readonly<Record<string, number | string | null>>;
+};
+
 /** What a completed row saved. */
 export type SavedAudio = {
   readonly file: string;
@@ -23,6 +36,8 @@ export type SavedAudio = {
   readonly requestId: string;
   readonly inferenceTimeS: number | null;
   readonly cost: number | null;
+  /** Set once the clip was checked: the row is then recorded. */
+  readonly qa?: SavedQa;
 };
 
 /**
@@ -53,6 +68,8 @@ export type RowProgress = {
   readonly calls: number;
   /** The audio once written: a restart after this point records the outcome without the API. */
   readonly saved?: SavedAudio | undefined;
+  /** Earlier takes that failed their checks, JSON of `SavedTake[]` (a string: it round-trips through Lua). */
+  readonly takes?: string | undefined;
 };
 
 export function emptyProgress(contentHash: string, submits = 0): RowProgress {

@@ -9,6 +9,8 @@ export const CHARS_PER_SECOND = 15;
 export const MIN_DURATION_S = 0.5;
 const SAMPLES_PER_CHAR = SAMPLE_RATE_HZ / CHARS_PER_SECOND;
 const PEAK = 0.3 * 32767;
+/** The tail of every utterance, where the voice fades out (150 ms), as a real model's does. */
+const TAIL_SAMPLES = Math.round(0.15 * SAMPLE_RATE_HZ);
 // A table lookup is several times faster than Math.sin, and exactly reproducible on every host.
 const SINE_TABLE_SIZE = 4096;
 const SINE = Float64Array.from({ length: SINE_TABLE_SIZE }, (_, i) =>
@@ -88,6 +90,8 @@ function makeRenderer(text: string): Renderer {
     const stop = Math.min(samples, i + count);
     for (; i < stop; i += 1) {
       if (i % SAMPLES_PER_CHAR === 0) shape = shapes[i / SAMPLES_PER_CHAR] ?? pause;
+      // A speaker's voice dies away at the end of an utterance: the last TAIL_SAMPLES are a pause.
+      if (i >= samples - TAIL_SAMPLES) shape = pause;
       // Intonation: a slow fall over the text plus a wobble (updated every 10 ms, which is plenty).
       if (i % 240 === 0) wobbleHz = 12 * Math.sin((i / SAMPLE_RATE_HZ) * 4.1);
       const targetF0Hz = baseF0Hz * (1.1 - 0.1 * (i / samples)) + wobbleHz + shape.pitchOffsetHz;

@@ -9,6 +9,7 @@ import { startNotifications } from '../notify/notifications.js';
 import { makeBudgetStore } from '../queue/run-budget.js';
 import { makeWindowStore } from '../queue/run-window.js';
 import { makeBudgetHold } from './budget-hold.js';
+import { makeClipChecker } from './clip-checker.js';
 import { makeApiAnswerCounter } from '../queue/api-answer-counts.js';
 import { globalKeys, ROWS_QUEUE } from '../queue/keys.js';
 import type { RowJobData } from '../queue/row-job.js';
@@ -103,6 +104,8 @@ export function makeRowWorker(options: RowWorkerOptions): RowWorker {
     schedule: { ...DEFAULT_POLL_OPTIONS, name: settings.pollSchedule, intervalMs: settings.pollIntervalMs },
     pricesUsd: settings.pricesUsd,
     budgets,
+    qa: makeClipChecker({ redis, prefix, settings, logger }),
+    qaRetakes: settings.qaRetakes,
     holdRecheckMs: settings.holdRecheckMs,
     windows: makeWindowStore(redis, prefix),
     windowClock: options.windowClock ?? Date.now,

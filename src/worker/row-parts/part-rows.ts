@@ -8,6 +8,7 @@ import {
   type ProgressStore,
   type RowProgress,
   type SavedAudio,
+  type SavedQa,
 } from '../../queue/row-progress.js';
 import { PARTS_DIR, type RowPart } from '../../queue/row-parts.js';
 import { makeRow } from '../make-row.js';
@@ -115,6 +116,20 @@ export function wholeProgress(
   };
 }
 
+const QA_ORDER: readonly SavedQa['status'][] = ['pass', 'retaken', 'unchecked', 'needs_review'];
+
+/** The row's checks from its parts': the worst status, every reason once, every take counted. */
+export function partsQa(progress: readonly (RowProgress | undefined)[]): SavedQa | undefined {
+  const qas = progress.flatMap((one) => (one?.saved?.qa ? [one.saved.qa] : []));
+  if (qas.length === 0) return undefined;
+  const status = qas.reduce<SavedQa['status']>(
+    (worst, qa) => (QA_ORDER.indexOf(qa.status) > QA_ORDER.indexOf(worst) ? qa.status : worst),
+    'pass',
+  );
+  const reasons = [...new Set(qas.flatMap((qa) => (qa.reasons === '' ? [] : qa.reasons.split(','))))];
+  return { status, reasons: reasons.join(','), takes: qas.reduce((sum, qa) => sum + qa.takes, 0) };
+}
+
 /** The parts as the row's manifest entry lists them; a repeated part's request is listed once with its submits. */
 export function partListing(
   parts: readonly RowPart[],
@@ -133,6 +148,7 @@ export function partListing(
       duration_s: one.saved?.durationS ?? null,
       cost: first ? (one.saved?.cost ?? null) : null,
       resubmit_reasons: first ? resubmitReasons(one) : [],
+      ...(one.saved?.qa ? { qa_status: one.saved.qa.status } : {}),
     };
   });
 }

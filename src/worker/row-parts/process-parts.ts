@@ -7,7 +7,7 @@ import { recordStep } from '../row-steps/record-step.js';
 import type { Row, RowContext } from '../row-steps/row-context.js';
 import { runSteps } from '../row-steps/run-steps.js';
 import { joinPartFiles } from './join-parts.js';
-import { loadPart, loadPartProgress, partListing, partsDir, wholeProgress } from './part-rows.js';
+import { loadPart, loadPartProgress, partListing, partsDir, partsQa, wholeProgress } from './part-rows.js';
 
 /**
  * A row sent in parts: each part, in order, through the steps of a row until its audio is saved
@@ -40,6 +40,7 @@ export async function processParts(
     return fail(`could not join the row's ${parts.length} parts: ${(error as Error).message}`, 'resume');
   }
   const { listed, loaded } = await settleWhole(recorder, whole.store, parts);
+  const qa = partsQa(loaded);
   const saved = {
     ...joined,
     requestId: listed[0]?.request_id ?? '',
@@ -47,6 +48,7 @@ export async function processParts(
       loaded.map((one, index) => (listed[index]?.submits ? (one?.saved?.inferenceTimeS ?? null) : null)),
     ),
     cost: sum(listed.map((one) => one.cost)),
+    ...(qa === undefined ? {} : { qa }),
   };
   recorder.progress = { ...recorder.progress, saved };
   await recordStep(recorder, context, { status: 'completed', saved });

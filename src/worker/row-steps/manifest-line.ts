@@ -1,9 +1,9 @@
 import { sha256Hex } from '../../enqueue/content-hash.js';
-import type { ManifestEntry, ManifestPart } from '../../output/manifest-entry.js';
+import type { ManifestEntry, ManifestPart, ManifestQa } from '../../output/manifest-entry.js';
 import type { RowJobData } from '../../queue/row-job.js';
 import { outcomeOfEntry } from '../../queue/outcome-of-entry.js';
 import type { RowOutcome } from '../../queue/row-outcome-codec.js';
-import { reasonList, type RowProgress, type SavedAudio } from '../../queue/row-progress.js';
+import { reasonList, type RowProgress, type SavedAudio, type SavedQa } from '../../queue/row-progress.js';
 
 /** How a row ended, and for a failed row what `retry` will do with it. */
 export type OutcomeInput =
@@ -47,7 +47,12 @@ export function manifestEntry(
     content_hash: data.contentHash,
     metadata: data.meta,
     ...(parts ? { parts } : {}),
+    ...(saved?.qa ? { qa: manifestQa(saved.qa) } : {}),
   };
+}
+
+function manifestQa(qa: SavedQa): ManifestQa {
+  return { ...qa, reasons: qa.reasons === '' ? [] : qa.reasons.split(',') };
 }
 
 /** What Redis keeps of the outcome: what deciding needs. */

@@ -18,7 +18,8 @@ export const DEFAULT_SUBMIT_LIMITS = {
 
 /**
  * What a row does next, from its saved progress alone:
- * - `record`: the audio is saved: record the outcome and the manifest line;
+ * - `record`: the audio is saved and checked: record the outcome and the manifest line;
+ * - `check`: the audio is saved: check it (a take that fails is redone, within `TTS_QA_RETAKES`);
  * - `settle`: a POST counted for this row has no stored answer and its sender no longer holds
  *   the row (killed, or lost its lock): it may have been billed, so it stays counted;
  * - `give-up`: the row spent its submissions for this attempt; it fails with `reason`;
@@ -28,6 +29,7 @@ export const DEFAULT_SUBMIT_LIMITS = {
  */
 export type Step =
   | { readonly step: 'record' }
+  | { readonly step: 'check' }
   | { readonly step: 'settle' }
   | { readonly step: 'give-up'; readonly reason: string }
   | { readonly step: 'submit' }
@@ -37,7 +39,7 @@ export type Step =
 const AMBIGUOUS = new Set(['ambiguous', 'crash-during-submit', 'uncounted']);
 
 export function nextStep(progress: RowProgress, limits: SubmitLimits): Step {
-  if (progress.saved) return { step: 'record' };
+  if (progress.saved) return progress.saved.qa ? { step: 'record' } : { step: 'check' };
   const current = progress.current;
   if (current) return current.completed === true ? { step: 'fetch' } : { step: 'await' };
   if (progress.sending !== '') return { step: 'settle' };

@@ -7,6 +7,7 @@ import type { RowJobData } from '../../queue/row-job.js';
 import type { SubmitJournal } from '../../output/submit-journal.js';
 import type { ProgressStore, RowProgress } from '../../queue/row-progress.js';
 import type { BudgetStore } from '../../queue/run-budget.js';
+import type { ClipChecker } from '../clip-checker.js';
 import type { WindowStore } from '../../queue/run-window.js';
 import type { SegmindClient } from '../../segmind/client.js';
 import type { ModelSlug } from '../../segmind/models.js';
@@ -28,6 +29,10 @@ export type RowContext = {
   readonly modes: PollModeStore;
   readonly schedule: PollScheduleOptions;
   readonly pricesUsd: Readonly<Record<ModelSlug, number>>;
+  /** Checks every clip as it arrives (src/qa). */
+  readonly qa: ClipChecker;
+  /** Re-takes of a clip that fails its checks (`TTS_QA_RETAKES`), each a counted submit. */
+  readonly qaRetakes: number;
   /** The runs' budgets: every billable submit reserves its cost first. */
   readonly budgets: BudgetStore;
   /** How long a row the budget or the run's window holds waits before it tries again (`TTS_HOLD_RECHECK_MS`). */

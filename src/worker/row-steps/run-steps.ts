@@ -2,6 +2,7 @@ import type { RowProgress } from '../../queue/row-progress.js';
 import { failRow, handleRowError } from '../row-error.js';
 import { HandBack, RowSuperseded } from '../row-signals.js';
 import { awaitStep, fetchStep } from './await-step.js';
+import { checkStep } from './check-step.js';
 import { nextStep, type Step } from './next-step.js';
 import { recordStep } from './record-step.js';
 import type { Row, RowContext } from './row-context.js';
@@ -16,6 +17,7 @@ const STEPS: Record<Step['step'], StepRun> = {
     if (!saved) throw new Error('record step without saved audio');
     return recordStep(row, context, { status: 'completed', saved });
   },
+  check: checkStep,
   settle: (row) => row.store.settle(row.data.id, row.progress, '*', 'crash-during-submit'),
   'give-up': (row, context, step) =>
     failRow(row, context, step.step === 'give-up' ? step.reason : 'gave up', 'resubmit'),

@@ -1,0 +1,82 @@
+import type { ClipQa } from '../../qa/clip-qa.js';
+import type { RowProgress, SavedAudio, SavedQa } from '../../queue/row-progress.js';
+import type { Row, RowContext } from './row-context.js';
+import { saveProgress } from './save-progress.js';
+import {
+  betterTake,
+  moveAside,
+  readTakes,
+  removeTakes,
+  restoreTake,
+  takeFileOf,
+  type SavedTake,
+} from './takes.js';
+
+/**
+ * Checks the saved clip (src/qa). It passes: recorded as `pass`, or `retaken` when an earlier take
+ * failed (those are removed). It fails with re-takes left (`TTS_QA_RETAKES`): the take is kept
+ * aside and the row submits again, a counted submit with reason `qa:<check>`. It fails with none
+ * left: the best take is kept, as `needs_review` with its reasons; never shipped as good.
+ */
+export async function checkStep(row: Row, context: RowContext): Promise<RowProgress> {
+  const saved = row.progress.saved;
+  if (!saved) return row.progress;
+  const takes = readTakes(row.progress);
+  const check = await context.qa.check(`${row.audioTarget.dir}/${saved.file}`, row.data.request);
+  if ('unchecked' in check) {
+    return saveProgress(row, {
+      saved: withQa(saved, { status: 'unchecked', reasons: check.unchecked, takes: takes.length + 1 }),
+    });
+  }
+  const { qa } = check;
+  const n = takes.length + 1;
+  if (qa.verdict === 'pass') {
+    await context.qa.learn(row.data.request, qa);
+    const progress = await saveProgress(row, {
+      saved: withQa(saved, summary(qa, takes.length > 0 ? 'retaken' : 'pass', n)),
+    });
+    await removeTakes(row, takes);
+    return progress;
+  }
+  const reasons = qa.reasons.join(',');
+  const current: SavedTake = {
+    ...saved,
+    takeFile: takeFileOf(row, saved, n),
+    qaReasons: reasons,
+    measured: qa.measured,
+  };
+  if (takes.length < context.qaRetakes) {
+    row.logger.warn({ event: 'qa_retake', reasons, take: n }, 'clip failed its checks: taking it again');
+    const why = `qa:${qa.reasons[0] ?? 'check'}`;
+    // Noted first, moved after: a worker killed in between finds the take aside or still in place.
+    const progress = await saveProgress(row, {
+      takes: JSON.stringify([...takes, current]),
+      saved: undefined,
+      current: undefined,
+      reasons: row.progress.reasons === '' ? why : `${row.progress.reasons},${why}`,
+    });
+    await moveAside(row, saved.file, current.takeFile);
+    return progress;
+  }
+  const best = betterTake([...takes, current]) ?? current;
+  row.logger.warn(
+    { event: 'qa_needs_review', reasons: best.qaReasons, takes: n },
+    'no take passed its checks: kept for review',
+  );
+  const file = best === current ? saved.file : await restoreTake(row, best);
+  const { takeFile: _takeFile, qaReasons: _qaReasons, measured: _measured, qa: _qa, ...audio } = best;
+  return saveProgress(row, {
+    saved: withQa(
+      { ...audio, file },
+      { status: 'needs_review', reasons: best.qaReasons, takes: n, measured: best.measured },
+    ),
+  });
+}
+
+function summary(qa: ClipQa, status: SavedQa['status'], takes: number): SavedQa {
+  return { status, reasons: qa.reasons.join(','), takes, measured: qa.measured };
+}
+
+function withQa(saved: SavedAudio, qa: SavedQa): SavedAudio {
+  return { ...saved, qa };
+}

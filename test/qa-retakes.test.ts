@@ -1,0 +1,68 @@
+import assert from 'node:assert/strict';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { sha256Hex } from '../src/enqueue/content-hash.js';
+import { assertBilledAtMostRecorded } from './helpers/billing.js';
+import { runCli } from './helpers/cli.js';
+import { startNight } from './helpers/night.js';
+import { finishedManifest, until } from './helpers/processes.js';
+import { startTestWorker } from './helpers/worker.js';
+
+const cleanups: (() => Promise<unknown>)[] = [];
+after(async () => {
+  for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+});
+
+type Qa = { status: string; reasons: string[]; takes: number };
+const ROWS = 60;
+
+test('every clip is checked as it arrives: a defective take is taken again (a counted submit), the better take kept, what stays bad marked needs_review', async () => {
+  const n = await startNight({ sim: { defectRate: 0.25, seed: 5 }, env: { TTS_QA_RETAKES: '1' } });
+  cleanups.push(() => n.close());
+  const dir = join(n.target.outRoot, 'scripts');
+  await mkdir(dir, { recursive: true });
+  const script = join(dir, 'qa.jsonl');
+  const rows = Array.from({ length: ROWS }, (_, i) => ({
+    id: `q${i}`,
+    text: `Clip number ${i} says a whole sentence of ordinary length, so that its duration can be judged.`,
+  }));
+  await writeFile(script, rows.map((row) => JSON.stringify(row)).join('\n') + '\n');
+  assert.equal((await runCli(['enqueue', script, '--run', 'night'], n.env)).code, 0);
+  const { rowWorker } = startTestWorker({ env: n.env });
+  cleanups.push(() => rowWorker.stop());
+  let entries: Record<string, unknown>[] | undefined;
+  await until(() => (entries = finishedManifest(n.outDir, ROWS)) !== undefined, 'the run to finish');
+  await rowWorker.stop();
+
+  const ledger = n.sim.ledger();
+  const submitsByText = new Map<string, { defect?: string }[]>();
+  for (const submit of ledger.submits as unknown as { text_sha256: string; defect?: string }[])
+    submitsByText.set(submit.text_sha256, [...(submitsByText.get(submit.text_sha256) ?? []), submit]);
+  let defective = 0;
+  let cleanFlagged = 0;
+  for (const row of rows) {
+    const entry = (entries ?? []).find((one) => one['id'] === row.id);
+    assert.equal(entry?.['status'], 'completed');
+    const qa = entry?.['qa'] as Qa;
+    const takes = submitsByText.get(sha256Hex(row.text)) ?? [];
+    assert.equal(entry?.['submits'], takes.length, `${row.id}: every take is a recorded submit`);
+    assert.equal(qa.takes, takes.length);
+    const first = takes[0];
+    if (first?.defect !== undefined) {
+      defective += 1;
+      // Detected: the defective first take was not kept as good.
+      assert.notEqual(qa.status, 'pass', `${row.id}: a ${first.defect} take passed`);
+      assert.ok(takes.length === 2, `${row.id}: taken again once (TTS_QA_RETAKES=1)`);
+      const why = entry?.['resubmit_reasons'] as string[];
+      assert.equal(why.length, 1);
+      assert.match(why[0] ?? '', /^qa:[a-z_]+$/, 'the re-take says which check failed');
+      if (takes[1]?.defect === undefined) assert.equal(qa.status, 'retaken');
+      else assert.equal(qa.status, 'needs_review');
+    } else if (qa.status !== 'pass') cleanFlagged += 1;
+  }
+  console.log(`defective first takes: ${defective} of ${ROWS}; clean clips flagged: ${cleanFlagged}`);
+  assert.ok(defective >= 5, `the seed gives defects (${defective})`);
+  assert.ok(cleanFlagged <= 1, `clean clips flagged: ${cleanFlagged}`);
+  assert.ok(assertBilledAtMostRecorded(ledger, entries ?? []) === 0);
+});
