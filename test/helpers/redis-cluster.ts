@@ -14,6 +14,11 @@ export type ClusterNode = {
   readonly port: number;
   /** SIGKILL the node (a crashed host): its replica is promoted after `cluster-node-timeout`. */
   kill(): Promise<void>;
+  /** Start a killed node again: it rejoins from its nodes.conf, empty (a replica if it was failed over). */
+  restart(): void;
+  /** SIGSTOP / SIGCONT: the node hangs with its connections open (failed over if it lasts). */
+  freeze(): void;
+  thaw(): void;
 };
 
 export type LocalCluster = {
@@ -33,6 +38,11 @@ export type LocalClusterOptions = {
   readonly masters: number;
   /** Replicas per master (0 or 1 here). */
   readonly replicas?: number;
+  /**
+   * TLS only (clients, the cluster bus and replication), with `server.crt`, `server.key` and
+   * `ca.crt` from this directory (see makeCertificates in redis-tls.ts).
+   */
+  readonly tlsDir?: string;
 };
 
 /** Small timeouts: a killed master's replica takes over within a couple of seconds. */
@@ -49,10 +59,14 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
   const dir = await mkdtemp(join(tmpdir(), 'tts-cluster-'));
   const children: ChildProcess[] = [];
   const nodes: ClusterNode[] = [];
+  const tlsDir = options.tlsDir;
+  const cliTls = tlsDir === undefined ? [] : ['--tls', '--cacert', join(tlsDir, 'ca.crt')];
   const cli = async (port: number, ...args: string[]) =>
-    (await run('redis-cli', ['-h', '127.0.0.1', '-p', String(port), ...args])).stdout;
+    (await run('redis-cli', [...cliTls, '-h', '127.0.0.1', '-p', String(port), ...args], { timeout: 2000 }))
+      .stdout;
 
   const stop = async () => {
+    for (const node of nodes) node.thaw();
     await Promise.all(nodes.map((node) => node.kill()));
     await rm(dir, { recursive: true, force: true });
   };
@@ -64,29 +78,38 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
       const busPort = await freePort();
       const nodeDir = join(dir, String(port));
       await mkdir(nodeDir);
-      const child = spawn(
-        'redis-server',
-        [
-          '--port', String(port), '--cluster-port', String(busPort), '--bind', '127.0.0.1',
+      const listen =
+        tlsDir === undefined
+          ? ['--port', String(port)]
+          : ['--port', '0', '--tls-port', String(port), '--tls-cluster', 'yes', '--tls-replication', 'yes',
+             '--tls-cert-file', join(tlsDir, 'server.crt'), '--tls-key-file', join(tlsDir, 'server.key'),
+             '--tls-ca-cert-file', join(tlsDir, 'ca.crt'), '--tls-auth-clients', 'no']; // prettier-ignore
+      const args = [
+          ...listen, '--cluster-port', String(busPort), '--bind', '127.0.0.1',
           '--dir', nodeDir, '--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf',
           '--cluster-node-timeout', String(NODE_TIMEOUT_MS), '--save', '', '--appendonly', 'no',
           '--maxmemory-policy', 'noeviction',
-        ], // prettier-ignore
-        { stdio: 'ignore' },
-      );
-      children.push(child);
+        ]; // prettier-ignore
+      const index = children.length;
+      const start = () => (children[index] = spawn('redis-server', args, { stdio: 'ignore' }));
+      start();
       nodes.push({
         port,
         async kill() {
-          if (child.exitCode !== null || child.signalCode !== null) return;
+          const child = children[index];
+          if (!child || child.exitCode !== null || child.signalCode !== null) return;
           const exited = once(child, 'exit');
           child.kill('SIGKILL');
           await exited;
         },
+        restart: () => void start(),
+        freeze: () => children[index]?.kill('SIGSTOP'),
+        thaw: () => children[index]?.kill('SIGCONT'),
       });
     }
     for (const node of nodes) await waitForPing(cli, node.port);
     await run('redis-cli', [
+      ...cliTls,
       '--cluster',
       'create',
       ...nodes.map((node) => `127.0.0.1:${node.port}`),

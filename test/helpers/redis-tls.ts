@@ -20,10 +20,11 @@ export type TlsRedis = {
 };
 
 /**
- * A certificate authority and a server certificate for 127.0.0.1 and localhost, made with
- * openssl in `dir`; and a second authority that signed nothing.
+ * A certificate authority (`ca.crt`) and a server certificate (`server.crt`, `server.key`) for
+ * 127.0.0.1 and localhost, made with openssl in `dir`; and a second authority that signed
+ * nothing (`stranger.crt`).
  */
-async function makeCertificates(dir: string): Promise<void> {
+export async function makeCertificates(dir: string): Promise<void> {
   const openssl = (...args: string[]) => run('openssl', args, { cwd: dir });
   for (const ca of ['ca', 'stranger']) {
     await openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', `/CN=tts-batch test ${ca}`,
