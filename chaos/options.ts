@@ -5,7 +5,9 @@ export type RedisCrash =
   /** AOF (appendfsync everysec): killed with SIGKILL and restarted, the AOF replayed. */
   | 'aof'
   /** No persistence: killed and restarted empty, then the script is enqueued again (as a user would). */
-  | 'empty';
+  | 'empty'
+  /** A Redis Cluster (3 masters, a replica each): the run's master killed, its replica takes over (`--cluster`). */
+  | 'failover';
 
 /** The chaos scenario's knobs; defaults are the full run of issue 7. */
 export type ChaosOptions = {
@@ -63,14 +65,16 @@ export const DEFAULT_CHAOS_OPTIONS = {
 
 const D = DEFAULT_CHAOS_OPTIONS;
 
-export const CHAOS_HELP = `Usage: npm run chaos -- [--rows N] [--seed N] [--empty-redis] [--log-dir DIR] [options]
+export const CHAOS_HELP = `Usage: npm run chaos -- [--rows N] [--seed N] [--empty-redis | --cluster] [--log-dir DIR] [options]
 
 A reproducible crash test: a script of N rows through ${D.workers} worker processes against the
 simulator injecting 429s, 5xx, dropped connections and FAILED inferences. One worker is stopped
 every few seconds and restarted: a SIGTERM (graceful) every --term-every stops, else a SIGKILL.
 Redis is frozen (SIGSTOP) once for ${D.freezeMs / 1000} s, three job locks, then thawed; and crashed once mid-run:
 by default killed and restarted with its AOF (appendfsync everysec); with --empty-redis it keeps
-nothing, comes back empty, and the script is enqueued again. Then every row is checked against
+nothing, comes back empty, and the script is enqueued again; with --cluster Redis is a cluster of
+3 masters with a replica each, the master of the run's slot is killed (its replica takes over) and
+later the new one frozen. Then every row is checked against
 the simulator's billing ledger, the audio files, manifest.jsonl and the run's counters. Prints a
 summary and exits 1 on any loss.
 
@@ -110,6 +114,7 @@ export function parseChaosArgs(argv: readonly string[]): ChaosOptions | undefine
     options: {
       help: { type: 'boolean', short: 'h' },
       'empty-redis': { type: 'boolean' },
+      cluster: { type: 'boolean' },
       'log-dir': { type: 'string' },
       ...Object.fromEntries(Object.keys(FLAGS).map((flag) => [flag, { type: 'string' as const }])),
     },
@@ -129,7 +134,7 @@ export function parseChaosArgs(argv: readonly string[]): ChaosOptions | undefine
   return {
     ...DEFAULT_CHAOS_OPTIONS,
     ...numbers,
-    redisCrash: values['empty-redis'] === true ? 'empty' : 'aof',
+    redisCrash: values['cluster'] === true ? 'failover' : values['empty-redis'] === true ? 'empty' : 'aof',
     ...(typeof logDir === 'string' ? { logDir } : {}),
   };
 }

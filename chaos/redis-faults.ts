@@ -1,4 +1,4 @@
-import type { PrivateRedis } from '../test/helpers/redis.js';
+import type { ChaosRedis } from './chaos-redis.js';
 import type { Enqueued } from './enqueue.js';
 import type { ChaosOptions } from './options.js';
 import type { Timeline } from './timeline.js';
@@ -22,7 +22,7 @@ export type RedisFaults = {
 };
 
 export type RedisFaultDeps = {
-  readonly redis: PrivateRedis;
+  readonly redis: ChaosRedis;
   readonly options: ChaosOptions;
   readonly timeline: Timeline;
   /** Enqueues the run's script again, as a user would after Redis lost it. */
@@ -48,8 +48,16 @@ export function makeRedisFaults(deps: RedisFaultDeps): RedisFaults {
 
   async function crash(done: number): Promise<void> {
     const empty = options.redisCrash === 'empty';
-    log(`killing Redis at ${done} rows finished${empty ? ' (no persistence: it comes back empty)' : ''}`);
-    timeline.note(empty ? 'Redis killed, restarting empty' : 'Redis killed, restarting from AOF');
+    const failover = options.redisCrash === 'failover';
+    const what = empty ? ' (no persistence: it comes back empty)' : failover ? ': the master of the run' : '';
+    log(`killing Redis at ${done} rows finished${what}`);
+    timeline.note(
+      empty
+        ? 'Redis killed, restarting empty'
+        : failover
+          ? "the run's master killed, its replica takes over"
+          : 'Redis killed, restarting from AOF',
+    );
     await redis.kill();
     await redis.restart();
     restarts += 1;

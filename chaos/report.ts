@@ -42,7 +42,11 @@ function countersLine(report: ChaosReport): string {
 /** The summary table, one `name  value` line each, then each loss and each row billed more than once. */
 export function formatChaosReport(report: ChaosReport): string {
   const crash =
-    report.redisCrash === 'aof' ? 'Redis crashes (AOF restart)' : 'Redis crashes (restarted empty)';
+    report.redisCrash === 'aof'
+      ? 'Redis crashes (AOF restart)'
+      : report.redisCrash === 'failover'
+        ? 'Redis crashes (master failed over)'
+        : 'Redis crashes (restarted empty)';
   const lines: [string, string][] = [
     ['rows', String(report.rows)],
     ['completed', String(report.completed)],

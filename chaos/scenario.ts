@@ -1,11 +1,10 @@
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
 import type { ManifestEntry } from '../src/output/manifest-entry.js';
 import { runKeys } from '../src/queue/keys.js';
 import { until } from '../test/helpers/processes.js';
-import { startPrivateRedis } from '../test/helpers/redis.js';
+import { startChaosRedis } from './chaos-redis.js';
 import { writeDiagnostics } from './diagnostics.js';
 import { enqueueScript } from './enqueue.js';
 import { startFleet, type StopSignal } from './fleet.js';
@@ -29,9 +28,8 @@ export async function runChaos(options: ChaosOptions, print: (line: string) => v
   const timeline = makeTimeline(Date.now());
   const log = (line: string) => print(`${timeline.at(Date.now())} ${line}`);
   const dir = await mkdtemp(join(tmpdir(), 'tts-chaos-'));
-  const redis = await startPrivateRedis(
-    options.redisCrash === 'aof' ? { appendonly: true, fsync: 'everysec' } : {},
-  );
+  const prefix = `{chaos${options.seed}}`;
+  const redis = await startChaosRedis(options.redisCrash, prefix);
   const sim = await startSimulatorProcess([
     ...['--seed', String(options.seed), '--api-key', API_KEY],
     ...['--latency-scale', String(options.latencyScale)],
@@ -39,8 +37,8 @@ export async function runChaos(options: ChaosOptions, print: (line: string) => v
     ...['--rate-reset', String(options.rateReset), '--rate-failed', String(options.rateFailed)],
   ]);
   const env = {
-    REDIS_URL: redis.url,
-    TTS_QUEUE_PREFIX: `{chaos${options.seed}}`,
+    ...redis.env,
+    TTS_QUEUE_PREFIX: prefix,
     TTS_OUT_DIR: join(dir, 'out'),
     SEGMIND_BASE_URL: sim.url,
     SEGMIND_API_KEY: API_KEY,
@@ -52,7 +50,7 @@ export async function runChaos(options: ChaosOptions, print: (line: string) => v
     LOG_LEVEL: options.logDir === undefined ? 'info' : 'debug',
   };
   if (options.logDir !== undefined) await mkdir(options.logDir, { recursive: true });
-  const status = new Redis(redis.url, { maxRetriesPerRequest: null, retryStrategy: () => 100 });
+  const status = redis.client();
   status.on('error', () => {});
   let fleet: ReturnType<typeof startFleet> | undefined;
   try {
