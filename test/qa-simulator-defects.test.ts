@@ -29,7 +29,7 @@ const WORDS = (
   'her his through garden letter never again whisper station under silver because remembered a of to in'
 ).split(' ');
 
-/** A seeded sentence or two of 60-250 characters, ending as narration does. */
+/** A seeded sentence of 60-250 characters ending in a full stop, or now and then a heading or a line without one. */
 function sentence(index: number): string {
   let state = (index * 2654435761) >>> 0;
   const next = (): number => {
@@ -43,7 +43,10 @@ function sentence(index: number): string {
     words.push(next() < 0.08 ? `${word},` : word);
   }
   const text = words.join(' ').replace(/,$/, '');
-  return `${text.charAt(0).toUpperCase()}${text.slice(1)}.`;
+  const capital = `${text.charAt(0).toUpperCase()}${text.slice(1)}`;
+  // One in ten ends without a full stop, as headings and list items do.
+  if (index % 10 === 3) return index % 20 === 3 ? `Chapter ${index}` : capital;
+  return `${capital}.`;
 }
 
 test('at a 10% defect rate over 500 clips, every defect is caught and at most 1% of clean clips are flagged', async (t) => {
