@@ -9,8 +9,6 @@ export const CHARS_PER_SECOND = 15;
 export const MIN_DURATION_S = 0.5;
 const SAMPLES_PER_CHAR = SAMPLE_RATE_HZ / CHARS_PER_SECOND;
 const PEAK = 0.3 * 32767;
-/** The last 50 ms of every clip fade out (shorter than one character, so a final pause hides it). */
-const TAIL_S = 0.05;
 /** The tail of every utterance, where the voice fades out (150 ms), as a real model's does. */
 const TAIL_SAMPLES = Math.round(0.15 * SAMPLE_RATE_HZ);
 // A table lookup is several times faster than Math.sin, and exactly reproducible on every host.
@@ -77,7 +75,6 @@ function makeRenderer(text: string): Renderer {
   }));
   const pause = { voiced: 0, bright: 0.3, hiss: 0, pitchOffsetHz: 0 };
   let shape = pause;
-  const tailStart = samples - Math.round(TAIL_S * SAMPLE_RATE_HZ);
   // Int16Array rather than Buffer.writeInt16LE: about ten times faster; byte order fixed below.
   const pcm = new Int16Array(samples);
   // In cycles, [0, 1).
@@ -93,9 +90,6 @@ function makeRenderer(text: string): Renderer {
     const stop = Math.min(samples, i + count);
     for (; i < stop; i += 1) {
       if (i % SAMPLES_PER_CHAR === 0) shape = shapes[i / SAMPLES_PER_CHAR] ?? pause;
-      // A voice dies away at the end of what it says, even without a full stop: a clip never
-      // ends mid-sound (clip QA calls that an abrupt end, the mark of a truncated take).
-      if (i >= tailStart) shape = pause;
       // A speaker's voice dies away at the end of an utterance: the last TAIL_SAMPLES are a pause.
       if (i >= samples - TAIL_SAMPLES) shape = pause;
       // Intonation: a slow fall over the text plus a wobble (updated every 10 ms, which is plenty).
