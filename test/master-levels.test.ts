@@ -111,7 +111,14 @@ test('each criterion passes inside ACX bounds and fails outside, naming the valu
   assert.deepEqual(good.failures, []);
   const bad = judgeFile(
     { file: 'master/02-b.mp3', chapter: 2, title: 'B, "quoted"' },
-    levelsOf({ rmsDbfs: -17.5, peakDbfs: -2.9, noiseFloorDbfs: -55, headRoomToneS: 0.4, tailRoomToneS: 5.2 }),
+    levelsOf({
+      rmsDbfs: -17.5,
+      peakDbfs: -2.9,
+      noiseFloorDbfs: -55,
+      headRoomToneS: 0.4,
+      tailRoomToneS: 5.2,
+      durationS: 7300,
+    }),
     {
       ...cbr,
       bitratesKbps: new Map([
@@ -132,6 +139,7 @@ test('each criterion passes inside ACX bounds and fails outside, naming the valu
     'bitrate 166.4 kbps < 192',
     'constant_bitrate: no',
     'sample_rate 48000 Hz > 44100',
+    'length 7300 s > 7200',
   ]);
   // The bounds themselves pass.
   const edge = judgeFile(
@@ -147,6 +155,6 @@ test('each criterion passes inside ACX bounds and fails outside, naming the valu
   assert.equal(csv.length, 4);
   assert.match(csv[0] ?? '', /^file,chapter,title,duration_s,pass,rms,rms_pass,peak,peak_pass,/);
   assert.match(csv[1] ?? '', /^master\/01-a\.mp3,1,A,10,true,-20,true,-4,true,/);
-  assert.match(csv[2] ?? '', /^master\/02-b\.mp3,2,"B, ""quoted""",10,false,-17\.5,false,/);
+  assert.match(csv[2] ?? '', /^master\/02-b\.mp3,2,"B, ""quoted""",7300,false,-17\.5,false,/);
   assert.equal(acxReport('empty', []).pass, false);
 });

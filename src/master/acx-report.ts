@@ -20,6 +20,7 @@ export const ACX_CRITERIA = [
   'bitrate',
   'constant_bitrate',
   'sample_rate',
+  'length',
 ] as const;
 export type AcxCriterionName = (typeof ACX_CRITERIA)[number];
 
@@ -95,6 +96,7 @@ export function judgeFile(
       ACX_SPEC.sampleRateHz,
       ACX_SPEC.sampleRateHz,
     ),
+    length: range(levels.durationS, 's', undefined, ACX_SPEC.lengthS.max),
   };
   const failures = ACX_CRITERIA.filter((name) => !criteria[name].pass).map((name) =>
     describeFailure(name, criteria[name]),

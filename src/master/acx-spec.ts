@@ -12,6 +12,9 @@ export const ACX_SPEC = {
   noiseFloorDbfs: { max: -60 },
   headRoomToneS: { min: 0.5, max: 1 },
   tailRoomToneS: { min: 1, max: 5 },
+  /** Each file holds one chapter of at most two hours. */
+  lengthS: { max: 120 * 60 },
+  /** ACX takes 192 kbps or more; mastering writes exactly 192, and the report holds it to that. */
   bitrateKbps: 192,
   sampleRateHz: 44_100,
 } as const;
