@@ -23,6 +23,7 @@ import { checkScriptFile } from '../script/read-script.js';
 import { assemblyPauses } from '../assembly/assembly-settings.js';
 import { chaptersLine } from '../assembly/chapters-line.js';
 import { budgetLine, parseBudgetUsd } from '../enqueue/run-budget-limit.js';
+import { parseMasterFlag } from '../master/master-flag.js';
 import { describeWindow, parseWindow } from '../queue/run-window.js';
 import { defineCommand } from './command-args.js';
 import { limitHeapGrowthForEnqueue } from './heap-growth.js';
@@ -46,6 +47,9 @@ Options:
                      (voice1, Voice_1, temprature are refused otherwise); COL,COL or repeated
   --chapters         join the rows into chapter files and an audiobook, grouped by their
                      \`chapter\` column (a book's rows always are; see TTS_PAUSE_*_MS)
+  --master acx       also master every chapter for ACX (Audible): MP3s in master/ and
+                     acx-report.json/.csv; needs chapters and an ffmpeg (default TTS_MASTER;
+                     none: no mastering)
   --budget USD       cap what the run spends: a submit that would pass it waits (rows held, not
                      failed) until \`tts-batch budget --run NAME --usd N\` raises it (default
                      TTS_BUDGET_USD for a run without one)
@@ -80,6 +84,7 @@ const ARGS = {
     at: { type: 'string' },
     metadata: { type: 'string', multiple: true },
     chapters: { type: 'boolean' },
+    master: { type: 'string' },
     budget: { type: 'string' },
     window: { type: 'string' },
     'dry-run': { type: 'boolean' },
@@ -110,6 +115,7 @@ export const runEnqueueCommand = defineCommand(HELP, ARGS, async ({ values, posi
     const metadataColumns = parseMetadataFlag(values.metadata);
     const scheduledAt = values.at === undefined ? 0 : parseScheduleAt(values.at, Date.now());
     const budgetUsd = values.budget === undefined ? undefined : parseBudgetUsd(values.budget);
+    const master = values.master === undefined ? settings.master : parseMasterFlag(values.master);
     const window = values.window === undefined ? undefined : (parseWindow(values.window) ?? null);
     const outDir = join(resolve(context.cwd, values.out ?? settings.outDir), run);
     if (!dryRun) {
@@ -177,7 +183,7 @@ export const runEnqueueCommand = defineCommand(HELP, ARGS, async ({ values, posi
         chunkChars: settings.chunkChars,
         budget: { usd: budgetUsd, defaultUsd: settings.budgetUsd },
         ...(window === undefined ? {} : { window }),
-        chapters: { chapters: values.chapters === true, pauses: assemblyPauses(settings) },
+        chapters: { chapters: values.chapters === true, pauses: assemblyPauses(settings), master },
       },
       {
         redis,
