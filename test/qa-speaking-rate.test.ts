@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { Redis } from 'ioredis';
+import { makeRunLoudness, runLoudnessKey } from '../src/qa/run-loudness.js';
 import { makeSpeakingRateStore, speakingRateKey } from '../src/qa/speaking-rate.js';
 import { uniquePrefix } from './helpers/redis.js';
 
@@ -77,4 +78,28 @@ test('workers recording at once lose no clip (the update is one Lua script)', as
   } finally {
     for (const client of others) client.disconnect();
   }
+});
+
+test("the run's median loudness: by rank over its rows, a re-take replacing its row's value", async () => {
+  const prefix = uniquePrefix('qa-lufs');
+  prefixes.push(prefix);
+  const loudness = makeRunLoudness(redis, { prefix, minClips: 3 });
+  await loudness.record('r1', 'a', -20);
+  await loudness.record('r1', 'b', -24);
+  assert.equal(await loudness.median('r1'), undefined, 'two clips are too few');
+  await loudness.record('r1', 'c', -21.5);
+  assert.equal(await loudness.median('r1'), -21.5);
+  await loudness.record('r1', 'd', -30);
+  assert.equal(await loudness.median('r1'), -22.75);
+  // A re-take of b, louder: its row counts once, at its new value.
+  await loudness.record('r1', 'b', -19);
+  assert.equal(await loudness.median('r1'), -20.75);
+  assert.equal(await redis.zcard(runLoudnessKey(prefix, 'r1')), 4);
+  assert.equal(await loudness.median('r2'), undefined, 'runs are apart');
+  await loudness.record('r1', 'e', Number.NEGATIVE_INFINITY);
+  assert.equal(
+    await redis.zcard(runLoudnessKey(prefix, 'r1')),
+    4,
+    'a loudness under the gate is not a value',
+  );
 });
