@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { analyseClip, type PcmClip } from '../src/qa/analyse-clip.js';
 import { makeClipAnalyser } from '../src/qa/clip-analyser.js';
 import { checkDuration } from '../src/qa/duration-check.js';
 import { parseQaThresholds, qaThresholds, DEFAULT_QA_THRESHOLDS } from '../src/qa/thresholds.js';
-import { GEMINI_PCM } from '../src/segmind/audio.js';
+import { GEMINI_PCM, pcmToWav } from '../src/segmind/audio.js';
 import { loadSettings } from '../src/settings.js';
 import { amplify, concat, fadeOut, noise, RATE, silence, sine, textLasting } from './helpers/qa-signals.js';
 
@@ -48,6 +51,26 @@ test('format: empty, all zeros, constant, only a noise floor, and the wrong rate
     text,
   );
   assert.ok(stereo.reasons.includes('format'));
+});
+
+test('format, from a file: what does not decode as 16-bit PCM fails with format and why', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'qa-format-'));
+  try {
+    const text = textLasting(1);
+    const notAudio = join(dir, 'clip.wav');
+    await writeFile(notAudio, '{"error":"quota exceeded"}');
+    const refused = await analyseClip(notAudio, text);
+    assert.deepEqual(refused.reasons, ['format']);
+    assert.match(refused.measured.error ?? '', /neither WAV nor MP3/);
+    const deep = join(dir, 'deep.wav');
+    await writeFile(deep, pcmToWav(Buffer.alloc(3 * RATE), RATE, 1, 24));
+    assert.match((await analyseClip(deep, text)).measured.error ?? '', /24-bit/);
+    const good = join(dir, 'good.wav');
+    await writeFile(good, pcmToWav(Buffer.from(spoken(1).buffer), RATE, 1, 16));
+    assert.deepEqual((await analyseClip(good, text)).reasons, []);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });
 
 test('duration against the text: too short is truncated, too long is too_long, with slack for short texts', async () => {
