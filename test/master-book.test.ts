@@ -30,6 +30,10 @@ test(
 
     const enqueued = await runCli(['enqueue', 'fables.md', '--run', 'fables', '--master', 'acx'], env, dir);
     assert.equal(enqueued.code, 0, enqueued.stderr);
+    assert.match(
+      enqueued.stdout,
+      /^master: acx \(each chapter also as master\/NN-<title>\.mp3, measured in acx-report\.json and \.csv\)$/m,
+    );
     kit.worker(env);
     const doc = await bookDone(outDir);
     assert.equal(doc.chapters.length, 3);
@@ -104,6 +108,15 @@ test('--master and TTS_MASTER take acx or none; anything else is refused before 
   assert.equal(setting.code, 2);
   assert.match(setting.stderr, /Expected `TTS_MASTER` to be one of acx or none, got `loud`/);
   assert.equal(existsSync(join(n.target.outRoot, 'tale')), false);
+  // Mastering works on chapter files: a CSV without --chapters is told so, and enqueued all the same.
+  await writeFile(join(dir, 'lines.csv'), 'text\nHello there and welcome.\n');
+  const csv = await runCli(['enqueue', 'lines.csv', '--run', 'lines', '--master', 'acx'], env, dir);
+  assert.equal(csv.code, 0, csv.stderr);
+  assert.match(
+    csv.stderr,
+    /note: --master acx: this run has no chapters, so nothing will be mastered \(a CSV or JSONL script needs --chapters\)/,
+  );
+  assert.doesNotMatch(csv.stdout, /^master:/m);
   const dry = await runCli(
     ['enqueue', 'tale.md', '--run', 'tale', '--dry-run'],
     { ...env, TTS_MASTER: 'acx' },

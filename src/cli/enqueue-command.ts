@@ -23,7 +23,7 @@ import { checkScriptFile } from '../script/read-script.js';
 import { assemblyPauses } from '../assembly/assembly-settings.js';
 import { chaptersLine } from '../assembly/chapters-line.js';
 import { budgetLine, parseBudgetUsd } from '../enqueue/run-budget-limit.js';
-import { parseMasterFlag } from '../master/master-flag.js';
+import { masterLine, parseMasterFlag } from '../master/master-flag.js';
 import { describeWindow, parseWindow } from '../queue/run-window.js';
 import { defineCommand } from './command-args.js';
 import { limitHeapGrowthForEnqueue } from './heap-growth.js';
@@ -198,6 +198,8 @@ export const runEnqueueCommand = defineCommand(HELP, ARGS, async ({ values, posi
     context.stdout.write(enqueueSummary(run, outDir, result, scan, scheduledAt, Date.now()));
     const chapters = await chaptersLine(redis, settings.queuePrefix, run);
     if (chapters !== undefined) context.stdout.write(`${chapters}\n`);
+    const mastering = masterLine(master, chapters !== undefined);
+    if (mastering !== undefined) context[mastering.stream].write(`${mastering.text}\n`);
     return 0;
   } catch (error) {
     if (error instanceof EnqueueIncompleteError) {
