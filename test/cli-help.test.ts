@@ -10,6 +10,7 @@ const COMMANDS = [
   'status',
   'retry',
   'budget',
+  'retake',
   'report',
   'pause',
   'resume',

@@ -14,6 +14,7 @@ Commands:
   status           per-run progress
   retry            send a run's failed rows back to the queue
   budget           set a run's budget (USD); rows it held go on
+  retake           a new, counted take of one finished row
   report           (re)write a run's manifest.json and manifest.csv
   pause, resume    stop / restart all workers taking new rows
   dashboard        web dashboard and Prometheus metrics
@@ -34,6 +35,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   status: async () => (await import('./status-command.js')).runStatusCommand,
   retry: async () => (await import('./retry-command.js')).runRetryCommand,
   budget: async () => (await import('./budget-command.js')).runBudgetCommand,
+  retake: async () => (await import('./retake-command.js')).runRetakeCommand,
   report: async () => (await import('./report-command.js')).runReportCommand,
   dashboard: async () => (await import('./dashboard-command.js')).runDashboardCommand,
   demo: async () => (await import('./demo-command.js')).runDemoCommand,

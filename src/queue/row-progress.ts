@@ -70,6 +70,8 @@ export type RowProgress = {
   readonly saved?: SavedAudio | undefined;
   /** Earlier takes that failed their checks, JSON of `SavedTake[]` (a string: it round-trips through Lua). */
   readonly takes?: string | undefined;
+  /** `retake`: a person asked for a new take of the saved clip (`tts-batch retake`); the worker sets it aside first. */
+  readonly takeAgain?: string | undefined;
 };
 
 export function emptyProgress(contentHash: string, submits = 0): RowProgress {

@@ -34,6 +34,7 @@ export async function checkStep(row: Row, context: RowContext): Promise<RowProgr
     await context.qa.learn(row.data.request, qa);
     const progress = await saveProgress(row, {
       saved: withQa(saved, summary(qa, takes.length > 0 ? 'retaken' : 'pass', n)),
+      takes: undefined,
     });
     await removeTakes(row, takes);
     return progress;
@@ -59,18 +60,53 @@ export async function checkStep(row: Row, context: RowContext): Promise<RowProgr
     return progress;
   }
   const best = betterTake([...takes, current]) ?? current;
-  row.logger.warn(
-    { event: 'qa_needs_review', reasons: best.qaReasons, takes: n },
-    'no take passed its checks: kept for review',
-  );
+  // An earlier take set aside by `retake` may have passed: it stays the row's audio, as `pass`.
+  const passed = best.qaReasons === '';
+  if (!passed)
+    row.logger.warn(
+      { event: 'qa_needs_review', reasons: best.qaReasons, takes: n },
+      'no take passed its checks: kept for review',
+    );
   const file = best === current ? saved.file : await restoreTake(row, best);
   const { takeFile: _takeFile, qaReasons: _qaReasons, measured: _measured, qa: _qa, ...audio } = best;
   return saveProgress(row, {
     saved: withQa(
       { ...audio, file },
-      { status: 'needs_review', reasons: best.qaReasons, takes: n, measured: best.measured },
+      {
+        status: passed ? 'pass' : 'needs_review',
+        reasons: best.qaReasons,
+        takes: n,
+        measured: best.measured,
+      },
     ),
   });
+}
+
+/**
+ * A person asked for a new take (`tts-batch retake`): the saved clip is kept aside as a take, with
+ * its checks, and the row submits again (a counted submit, reason `retake`). The new take is
+ * checked against it: the better one stays the row's audio.
+ */
+export async function setAsideStep(row: Row): Promise<RowProgress> {
+  const saved = row.progress.saved;
+  if (!saved) return row.progress;
+  const takes = readTakes(row.progress);
+  const { qa, ...audio } = saved;
+  const take: SavedTake = {
+    ...audio,
+    takeFile: takeFileOf(row, saved, takes.length + 1),
+    qaReasons: qa?.reasons ?? '',
+    measured: qa?.measured ?? {},
+  };
+  const progress = await saveProgress(row, {
+    takes: JSON.stringify([...takes, take]),
+    saved: undefined,
+    current: undefined,
+    takeAgain: undefined,
+    reasons: row.progress.reasons === '' ? 'retake' : `${row.progress.reasons},retake`,
+  });
+  await moveAside(row, saved.file, take.takeFile);
+  return progress;
 }
 
 function summary(qa: ClipQa, status: SavedQa['status'], takes: number): SavedQa {

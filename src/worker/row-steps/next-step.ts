@@ -19,6 +19,7 @@ export const DEFAULT_SUBMIT_LIMITS = {
 /**
  * What a row does next, from its saved progress alone:
  * - `record`: the audio is saved and checked: record the outcome and the manifest line;
+ * - `set-aside`: a new take was asked for (`tts-batch retake`): the saved one is kept aside first;
  * - `check`: the audio is saved: check it (a take that fails is redone, within `TTS_QA_RETAKES`);
  * - `settle`: a POST counted for this row has no stored answer and its sender no longer holds
  *   the row (killed, or lost its lock): it may have been billed, so it stays counted;
@@ -30,6 +31,7 @@ export const DEFAULT_SUBMIT_LIMITS = {
 export type Step =
   | { readonly step: 'record' }
   | { readonly step: 'check' }
+  | { readonly step: 'set-aside' }
   | { readonly step: 'settle' }
   | { readonly step: 'give-up'; readonly reason: string }
   | { readonly step: 'submit' }
@@ -39,7 +41,10 @@ export type Step =
 const AMBIGUOUS = new Set(['ambiguous', 'crash-during-submit', 'uncounted']);
 
 export function nextStep(progress: RowProgress, limits: SubmitLimits): Step {
-  if (progress.saved) return progress.saved.qa ? { step: 'record' } : { step: 'check' };
+  if (progress.saved) {
+    if (progress.takeAgain) return { step: 'set-aside' };
+    return progress.saved.qa ? { step: 'record' } : { step: 'check' };
+  }
   const current = progress.current;
   if (current) return current.completed === true ? { step: 'fetch' } : { step: 'await' };
   if (progress.sending !== '') return { step: 'settle' };

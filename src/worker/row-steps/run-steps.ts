@@ -2,7 +2,7 @@ import type { RowProgress } from '../../queue/row-progress.js';
 import { failRow, handleRowError } from '../row-error.js';
 import { HandBack, RowSuperseded } from '../row-signals.js';
 import { awaitStep, fetchStep } from './await-step.js';
-import { checkStep } from './check-step.js';
+import { checkStep, setAsideStep } from './check-step.js';
 import { nextStep, type Step } from './next-step.js';
 import { recordStep } from './record-step.js';
 import type { Row, RowContext } from './row-context.js';
@@ -18,6 +18,7 @@ const STEPS: Record<Step['step'], StepRun> = {
     return recordStep(row, context, { status: 'completed', saved });
   },
   check: checkStep,
+  'set-aside': setAsideStep,
   settle: (row) => row.store.settle(row.data.id, row.progress, '*', 'crash-during-submit'),
   'give-up': (row, context, step) =>
     failRow(row, context, step.step === 'give-up' ? step.reason : 'gave up', 'resubmit'),
