@@ -22,7 +22,8 @@ export async function checkStep(row: Row, context: RowContext): Promise<RowProgr
   const saved = row.progress.saved;
   if (!saved) return row.progress;
   const takes = readTakes(row.progress);
-  const check = await context.qa.check(`${row.audioTarget.dir}/${saved.file}`, row.data.request);
+  const clip = { run: row.data.run, id: row.data.id };
+  const check = await context.qa.check(`${row.audioTarget.dir}/${saved.file}`, row.data.request, clip);
   if ('unchecked' in check) {
     return saveProgress(row, {
       saved: withQa(saved, { status: 'unchecked', reasons: check.unchecked, takes: takes.length + 1 }),
@@ -31,7 +32,7 @@ export async function checkStep(row: Row, context: RowContext): Promise<RowProgr
   const { qa } = check;
   const n = takes.length + 1;
   if (qa.verdict === 'pass') {
-    await context.qa.learn(row.data.request, qa);
+    await context.qa.learn(row.data.request, qa, clip);
     const progress = await saveProgress(row, {
       saved: withQa(saved, summary(qa, takes.length > 0 ? 'retaken' : 'pass', n)),
       takes: undefined,
