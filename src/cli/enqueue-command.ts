@@ -7,7 +7,8 @@ import { checkRedisServer } from '../redis/server-checks.js';
 import { RunDirInUseError } from '../output/run-mark.js';
 import { loadSettings } from '../settings.js';
 import { claimRunOutput, enqueueScan } from '../enqueue/enqueue.js';
-import { estimateRun, formatEstimate } from '../enqueue/estimate.js';
+import { connectForDryRun, dryRunEnqueue } from '../enqueue/dry-run.js';
+import { formatDryRun } from '../enqueue/dry-run-format.js';
 import { makeProgress } from '../enqueue/progress.js';
 import { resolveRowDefaults } from '../enqueue/row-defaults.js';
 import { EnqueueIncompleteError, isRedisOutOfMemory } from '../enqueue/enqueue-incomplete.js';
@@ -56,7 +57,10 @@ Options:
   --window HH:MM-HH:MM
                      start the run's rows only inside this daily window (local time, TZ; across
                      midnight: 22:00-07:00); rows in flight when it closes finish; \`none\` removes it
-  --dry-run          print rows, characters, API calls, cost, time and start; add nothing
+  --dry-run          compare with the run in Redis and on disk (rows new, changed, done,
+                     removed) and print what would be billed: rows, characters, audio minutes,
+                     rows per model and voice, cost (price table and observed), calls and time;
+                     read-only: adds and writes nothing
   --skip-invalid     enqueue the valid rows and list the invalid ones (default: refuse the script)
   -h, --help         show this help
 
@@ -136,7 +140,7 @@ export const runEnqueueCommand = defineCommand(HELP, ARGS, async ({ values, posi
       metadataColumns,
       chunkChars: settings.chunkChars,
     };
-    spool = dryRun ? undefined : await openRowSpool();
+    spool = await openRowSpool();
     progress.start('reading', sizeBytes, 'rows');
     const scan = await scanScript(
       file,
@@ -157,9 +161,20 @@ export const runEnqueueCommand = defineCommand(HELP, ARGS, async ({ values, posi
 
     if (dryRun) {
       context.stdout.write(`run: ${run} (dry run: nothing added)\n`);
-      const estimate = estimateRun(scan, settings);
-      context.stdout.write(`${formatEstimate(estimate, settings)}\n`);
-      const budget = budgetLine(estimate, budgetUsd ?? settings.budgetUsd);
+      const connected = await connectForDryRun(settings);
+      if ('redis' in connected) redis = connected.redis;
+      const dry = await dryRunEnqueue(scan, {
+        ...connected,
+        redis,
+        prefix: settings.queuePrefix,
+        run,
+        outDir,
+        spool,
+        settings,
+        signal: context.signal,
+      });
+      context.stdout.write(`${formatDryRun(dry, scan.validRows, outDir, settings)}\n`);
+      const budget = budgetLine(dry.estimate, budgetUsd ?? settings.budgetUsd);
       if (budget !== undefined) context.stdout.write(`${budget}\n`);
       if (window) context.stdout.write(`${describeWindow(window, Date.now())}\n`);
       context.stdout.write(`${metadataLine(scan)}\n`);

@@ -46,7 +46,56 @@ export async function adoptAudioOnDisk(
   scan: ScriptScan,
   needsJob: Uint8Array,
 ): Promise<Adopted> {
-  if (!needsJob.includes(1)) return { adopted: 0, finished: false };
+  const journal = makeSubmitJournal(state.outDir);
+  let adopted = 0;
+  let finished = false;
+  await forEachAdoptable(state, scan, needsJob, async (seq, entry) => {
+    const recorded = await recordRowOutcome(
+      state.redis,
+      state.prefix,
+      state.run,
+      entry.id,
+      outcomeOfEntry(entry),
+      { audioMs: (entry.duration_s ?? 0) * 1000, costUsd: entry.cost ?? 0 },
+      state.nowMs(),
+    );
+    if (recorded.result !== 'recorded' && recorded.result !== 'duplicate') return;
+    needsJob[seq] = 0;
+    // A worker stopped between the line and removing the row's journal left it: no job
+    // will take the row again, so it goes here (its submits are in the line).
+    await journal.remove(entry.id).catch(() => undefined);
+    adopted += 1;
+    finished ||= recorded.finished;
+  });
+  return { adopted, finished };
+}
+
+/**
+ * The dry run's side of adoptAudioOnDisk, read-only: the rows about to be queued (`needsJob`)
+ * that an enqueue would adopt from the output directory; their `needsJob` flag is cleared.
+ */
+export async function countAdoptable(
+  state: Pick<AdoptState, 'outDir' | 'signal'>,
+  scan: ScriptScan,
+  needsJob: Uint8Array,
+): Promise<number> {
+  let adoptable = 0;
+  await forEachAdoptable(state, scan, needsJob, (seq) => {
+    needsJob[seq] = 0;
+    adoptable += 1;
+    return Promise.resolve();
+  });
+  return adoptable;
+}
+
+/** Calls `take` for every row of `needsJob` whose completed audio of its current content is on disk, checked. */
+async function forEachAdoptable(
+  state: Pick<AdoptState, 'outDir' | 'signal'>,
+  scan: ScriptScan,
+  needsJob: Uint8Array,
+  take: (seq: number, entry: ManifestEntry) => Promise<void>,
+): Promise<void> {
+  if (!needsJob.includes(1)) return;
   const path = join(state.outDir, MANIFEST_LINES_FILE);
   const offsets = new Float64Array(scan.records).fill(-1);
   const lengths = new Uint32Array(scan.records);
@@ -58,57 +107,33 @@ export async function adoptAudioOnDisk(
     offsets[seq] = span.offset;
     lengths[seq] = span.bytes;
   });
-  if (!found) return { adopted: 0, finished: false };
+  if (!found) return;
 
   const candidates: number[] = [];
   offsets.forEach((offset, seq) => {
     if (offset >= 0) candidates.push(seq);
   });
-  if (candidates.length === 0) return { adopted: 0, finished: false };
+  if (candidates.length === 0) return;
   const limit = pLimit(HASHES_IN_FLIGHT);
-  const journal = makeSubmitJournal(state.outDir);
   const handle = await open(path, 'r');
-  let adopted = 0;
-  let finished = false;
   try {
     for (let start = 0; start < candidates.length; start += ADOPT_CHUNK_ROWS) {
       state.signal?.throwIfAborted();
       const seqs = candidates.slice(start, start + ADOPT_CHUNK_ROWS);
       const spans = seqs.map((seq) => ({ offset: offsets[seq] ?? 0, bytes: lengths[seq] ?? 0 }));
       const texts = await readLineSpans(handle, spans);
-      const results = await Promise.all(
+      await Promise.all(
         seqs.map((seq, at) =>
           limit(async () => {
             const entry = decodeManifestLine(texts[at] ?? '');
-            if (!entry || !(await onDisk(state.outDir, entry))) return;
-            const recorded = await recordRowOutcome(
-              state.redis,
-              state.prefix,
-              state.run,
-              entry.id,
-              outcomeOfEntry(entry),
-              { audioMs: (entry.duration_s ?? 0) * 1000, costUsd: entry.cost ?? 0 },
-              state.nowMs(),
-            );
-            if (recorded.result !== 'recorded' && recorded.result !== 'duplicate') return;
-            needsJob[seq] = 0;
-            // A worker stopped between the line and removing the row's journal left it: no job
-            // will take the row again, so it goes here (its submits are in the line).
-            await journal.remove(entry.id).catch(() => undefined);
-            return recorded.finished;
+            if (entry && (await onDisk(state.outDir, entry))) await take(seq, entry);
           }),
         ),
       );
-      for (const result of results) {
-        if (result === undefined) continue;
-        adopted += 1;
-        finished ||= result;
-      }
     }
   } finally {
     await handle.close();
   }
-  return { adopted, finished };
 }
 
 async function onDisk(outDir: string, entry: ManifestEntry): Promise<boolean> {

@@ -21,7 +21,8 @@ export type ScriptRowRef = { readonly seq: number; readonly id: string; readonly
 
 export type ClassifyState = {
   readonly redis: RedisClient;
-  readonly queue: Queue;
+  /** Only its key names are used (a dry run names them without a Queue). */
+  readonly queue: Pick<Queue, 'toKey'>;
   readonly prefix: string;
   readonly run: string;
   readonly outDir: string;

@@ -13,6 +13,8 @@ export type EstimateInput = {
   readonly rowsByModel: Readonly<Record<ModelSlug, number>>;
   /** One per row, one per part of a row sent in parts (long rows); default: `rowsByModel`. */
   readonly requestsByModel?: Readonly<Record<ModelSlug, number>>;
+  /** API calls a request takes, observed by the fleet; default EXPECTED_CALLS_PER_ROW. */
+  readonly callsPerRequest?: number;
 };
 
 export type Estimate = {
@@ -21,6 +23,9 @@ export type Estimate = {
   readonly requests: number;
   readonly chars: number;
   readonly apiCalls: number;
+  readonly callsPerRequest: number;
+  /** Whether `callsPerRequest` was observed by the fleet (else the prior). */
+  readonly callsObserved: boolean;
   readonly costUsd: number;
   readonly costByModelUsd: Readonly<Record<ModelSlug, number>>;
   /** The longer of the two bounds below. */
@@ -38,7 +43,8 @@ export function estimateRun(
 ): Estimate {
   const requests = input.requestsByModel ?? input.rowsByModel;
   const requestCount = MODEL_SLUGS.reduce((sum, slug) => sum + requests[slug], 0);
-  const apiCalls = Math.ceil(requestCount * EXPECTED_CALLS_PER_ROW);
+  const callsPerRequest = input.callsPerRequest ?? EXPECTED_CALLS_PER_ROW;
+  const apiCalls = Math.ceil(requestCount * callsPerRequest);
   const costByModelUsd = Object.fromEntries(
     MODEL_SLUGS.map((slug) => [slug, requests[slug] * settings.pricesUsd[slug]]),
   ) as Record<ModelSlug, number>;
@@ -50,6 +56,8 @@ export function estimateRun(
     requests: requestCount,
     chars: input.chars,
     apiCalls,
+    callsPerRequest,
+    callsObserved: input.callsPerRequest !== undefined,
     costUsd: MODEL_SLUGS.reduce((sum, slug) => sum + costByModelUsd[slug], 0),
     costByModelUsd,
     durationS: Math.max(rateBoundS, latencyBoundS),
@@ -72,17 +80,23 @@ const count = (value: number) => value.toLocaleString('en-US');
 export function formatEstimate(
   estimate: Estimate,
   settings: Pick<Settings, 'pricesUsd' | 'segmindRpm' | 'concurrency'>,
+  /** The script's valid rows, when the estimate is of fewer (the rows a dry run found to bill). */
+  scriptRows: number = estimate.rows,
 ): string {
   const perModel = MODEL_SLUGS.filter((slug) => estimate.costByModelUsd[slug] > 0).map(
     (slug) => `  ${slug}: ${usd(estimate.costByModelUsd[slug])} at ${usd(settings.pricesUsd[slug])}/call`,
   );
   return [
-    `rows:            ${count(estimate.rows)}`,
+    scriptRows === estimate.rows
+      ? `rows:            ${count(estimate.rows)}`
+      : `rows:            ${count(estimate.rows)} billed (of ${count(scriptRows)} in the script)`,
     `characters:      ${count(estimate.chars)}`,
     ...(estimate.requests !== estimate.rows
       ? [`requests:        ${count(estimate.requests)} (rows over TTS_CHUNK_CHARS are sent in parts)`]
       : []),
-    `API calls:       ~${count(estimate.apiCalls)} (${EXPECTED_CALLS_PER_ROW} per row: submit, polls, result)`,
+    estimate.callsObserved
+      ? `API calls:       ~${count(estimate.apiCalls)} (${estimate.callsPerRequest.toFixed(1)} per row, as earlier rows took: submit, polls, result)`
+      : `API calls:       ~${count(estimate.apiCalls)} (${EXPECTED_CALLS_PER_ROW} per row: submit, polls, result)`,
     `estimated cost:  ${usd(estimate.costUsd)} (one billed submit per row; prices: ${PRICE_SOURCE}, override with SEGMIND_PRICES)`,
     ...perModel,
     `estimated time:  ~${formatDuration(estimate.durationS)} (rate limit ${settings.segmindRpm} req/min: ${formatDuration(estimate.rateBoundS)}; typical latency at ${settings.concurrency} rows in flight on one worker: ${formatDuration(estimate.latencyBoundS)})`,

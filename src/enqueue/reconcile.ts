@@ -120,6 +120,12 @@ export async function reconcileRun(
   return { counts, needsJob };
 }
 
+/** A row of an earlier enqueue that this script no longer has (or has as an invalid row). */
+export function isGoneRow(scan: ScriptScan, id: string): boolean {
+  const seq = scan.ids.get(id);
+  return seq === undefined || !scan.index.isValid(seq);
+}
+
 /** Drops rows of earlier enqueues that this script no longer has (or has as an invalid row). */
 async function removeGoneRows(state: RunState, scan: ScriptScan): Promise<number> {
   const keys = runKeys(state.prefix, state.run);
@@ -131,8 +137,7 @@ async function removeGoneRows(state: RunState, scan: ScriptScan): Promise<number
     const gone: { id: string; hash: string }[] = [];
     for (let at = 0; at + 1 < flat.length; at += 2) {
       const id = flat[at] ?? '';
-      const seq = scan.ids.get(id);
-      if (seq === undefined || !scan.index.isValid(seq)) gone.push({ id, hash: flat[at + 1] ?? '' });
+      if (isGoneRow(scan, id)) gone.push({ id, hash: flat[at + 1] ?? '' });
     }
     if (gone.length === 0) continue;
     const ids = gone.map((row) => row.id);
