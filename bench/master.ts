@@ -109,8 +109,12 @@ export async function benchMaster(quick: boolean): Promise<ScenarioResult> {
         'master.times_real_time': round(audioS / wallS, 1),
         'master.encodes': encodes,
         'master.acx_pass': mastered.report.pass ? 'pass' : 'fail',
-        'master.rms_dbfs': mastered.report.files.map((file) => file.criteria.rms.value as number),
-        'master.peak_dbfs': mastered.report.files.map((file) => file.criteria.peak.value as number),
+        'master.rms_dbfs': mastered.report.files.map(
+          (file) => (file.criteria?.rms.value as number | undefined) ?? null,
+        ),
+        'master.peak_dbfs': mastered.report.files.map(
+          (file) => (file.criteria?.peak.value as number | undefined) ?? null,
+        ),
         'master.load_1min': load,
         'master.ffmpeg': ffmpeg.version,
       },

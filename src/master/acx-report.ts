@@ -32,7 +32,8 @@ export type AcxFileReport = {
   readonly duration_s: number;
   readonly channels: 1;
   readonly pass: boolean;
-  readonly criteria: Readonly<Record<AcxCriterionName, AcxCriterion>>;
+  /** Null when the chapter could not be mastered (no sound, ffmpeg failed): `failures` says why. */
+  readonly criteria: Readonly<Record<AcxCriterionName, AcxCriterion>> | null;
   /** The criteria that failed, with their values (`rms -17.2 dBFS > -18`). */
   readonly failures: readonly string[];
 };
@@ -72,7 +73,7 @@ export function judgeFile(
   file: { readonly file: string; readonly chapter: number; readonly title: string },
   levels: PcmLevels,
   frames: Mp3Frames,
-): AcxFileReport {
+): AcxFileReport & { readonly criteria: Readonly<Record<AcxCriterionName, AcxCriterion>> } {
   const bitrates = [...frames.bitratesKbps.keys()];
   const rates = [...frames.sampleRatesHz];
   // Mixed bitrates are reported as their mean over the frames (a VBR file reads as its average).
@@ -121,6 +122,23 @@ function describeFailure(name: AcxCriterionName, criterion: AcxCriterion): strin
   return `${name} ${criterion.value}${unit} > ${criterion.max ?? ''}`;
 }
 
+/** A chapter that could not be mastered: no file, a failing entry with the reason. */
+export function unmasteredFile(
+  file: { readonly file: string; readonly chapter: number; readonly title: string },
+  reason: string,
+): AcxFileReport {
+  return {
+    file: file.file,
+    chapter: file.chapter,
+    title: file.title,
+    duration_s: 0,
+    channels: 1,
+    pass: false,
+    criteria: null,
+    failures: [`not mastered: ${reason}`],
+  };
+}
+
 export function acxReport(run: string, files: readonly AcxFileReport[]): AcxReport {
   return {
     version: 1,
@@ -164,7 +182,8 @@ export function acxReportCsv(report: AcxReport): string {
       file.duration_s,
       file.pass,
     ];
-    for (const name of ACX_CRITERIA) cells.push(file.criteria[name].value, file.criteria[name].pass);
+    for (const name of ACX_CRITERIA)
+      cells.push(file.criteria?.[name].value ?? '', file.criteria?.[name].pass ?? false);
     cells.push(file.failures.join('; '));
     lines.push(cells.map(csvField).join(','));
   }
