@@ -57,8 +57,8 @@ export function formatDryRun(
 ): string {
   const rates =
     dry.learnedRates > 0
-      ? `the fleet's learned speaking rate for ${count(dry.learnedRates)} model and voice${dry.learnedRates === 1 ? '' : 's'}, else ~15 chars/s`
-      : '~15 speech-weighted chars/s, no rate learned yet';
+      ? `the fleet's learned speaking rate for ${count(dry.learnedRates)} model and voice${dry.learnedRates === 1 ? '' : 's'}, else ~${dry.priorCharsPerSecond} chars/s`
+      : `~${dry.priorCharsPerSecond} speech-weighted chars/s, no rate learned yet`;
   return [
     ...comparisonLines(dry, outDir),
     formatEstimate(dry.estimate, settings, scriptRows),

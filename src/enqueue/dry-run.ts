@@ -1,5 +1,4 @@
 import { speechWeight } from '../book/speech-weight.js';
-import { DEFAULT_QA_THRESHOLDS } from '../qa/thresholds.js';
 import { makeSpeakingRateStore } from '../qa/speaking-rate.js';
 import { connectRedis, makeRedis, RedisUnreachableError, type RedisClient } from '../redis/connection.js';
 import { MODEL_SLUGS, type ModelSlug } from '../segmind/models.js';
@@ -24,6 +23,8 @@ export type DryRun = {
   readonly audioS: number;
   /** Model and voice pairs of the billed rows whose speaking rate the fleet learned (the rest: the prior). */
   readonly learnedRates: number;
+  /** The speaking rate assumed where none was learned (TTS_QA_THRESHOLDS' priorCharsPerSecond). */
+  readonly priorCharsPerSecond: number;
   readonly voices: readonly VoiceRows[];
   /** Cost and calls per row seen in earlier rows of the run or the fleet. */
   readonly observed: ObservedRates | undefined;
@@ -39,7 +40,10 @@ export type DryRunDeps = {
   readonly outDir: string;
   /** Pass 1's validated rows: their texts, models and voices. */
   readonly spool: RowSpool;
-  readonly settings: Pick<Settings, 'pricesUsd' | 'segmindRpm' | 'concurrency' | 'chunkChars'>;
+  readonly settings: Pick<
+    Settings,
+    'pricesUsd' | 'segmindRpm' | 'concurrency' | 'chunkChars' | 'qaThresholds'
+  >;
   readonly signal?: AbortSignal | undefined;
 };
 
@@ -50,7 +54,7 @@ export async function dryRunEnqueue(scan: ScriptScan, deps: DryRunDeps): Promise
   const { redis } = deps;
   const compared = redis ? await compareWithRun({ ...deps, redis }, scan) : undefined;
   const observed = redis ? await readObservedRates(redis, deps.prefix, deps.run) : undefined;
-  const prior = DEFAULT_QA_THRESHOLDS.priorCharsPerSecond;
+  const prior = deps.settings.qaThresholds.priorCharsPerSecond;
   const rates = redis
     ? makeSpeakingRateStore(redis, { prefix: deps.prefix, priorCharsPerSecond: prior })
     : undefined;
@@ -105,6 +109,7 @@ export async function dryRunEnqueue(scan: ScriptScan, deps: DryRunDeps): Promise
     estimate,
     audioS,
     learnedRates,
+    priorCharsPerSecond: prior,
     voices: [...voices.values()].sort((a, b) => b.rows - a.rows),
     observed,
   };
