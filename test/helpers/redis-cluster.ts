@@ -71,11 +71,22 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
     await rm(dir, { recursive: true, force: true });
   };
 
+  // A port handed out here is not bound until its server starts: never hand it out twice.
+  const handedOut = new Set<number>();
+  const uniquePort = async (): Promise<number> => {
+    for (;;) {
+      const port = await freePort();
+      if (handedOut.has(port)) continue;
+      handedOut.add(port);
+      return port;
+    }
+  };
+
   try {
     for (let i = 0; i < count; i += 1) {
-      const port = await freePort();
+      const port = await uniquePort();
       // The cluster bus defaults to port + 10000, which may be taken or past 65535.
-      const busPort = await freePort();
+      const busPort = await uniquePort();
       const nodeDir = join(dir, String(port));
       await mkdir(nodeDir);
       const listen =
@@ -171,7 +182,7 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
 }
 
 async function waitForPing(cli: LocalCluster['cli'], port: number): Promise<void> {
-  for (let i = 0; i < 200; i += 1) {
+  for (let i = 0; i < 400; i += 1) {
     if ((await cli(port, 'ping').catch(() => '')).trim() === 'PONG') return;
     await delay(25);
   }
