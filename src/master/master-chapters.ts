@@ -1,4 +1,4 @@
-import { rename, rm } from 'node:fs/promises';
+import { readdir, rename, rm } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { makeDir, sweepStaleTemps, uniqueTempName, writeFileAtomic } from '../output/run-files.js';
 import { acxReport, acxReportCsv, judgeFile, unmasteredFile, type AcxReport } from './acx-report.js';
@@ -26,7 +26,8 @@ export type MasteredChapters = {
   readonly files: readonly (MasteredFile & { readonly name: string })[];
   /**
    * Renames every mastered file into `master/` (removing the old master of a chapter that could
-   * not be mastered this time), then writes acx-report.json and .csv (each atomically).
+   * not be mastered this time, and those of chapters the book no longer has), then writes
+   * acx-report.json and .csv (each atomically).
    */
   place(): Promise<void>;
   /** Removes the temporary files (the book's version went stale meanwhile). */
@@ -94,6 +95,13 @@ export async function masterChapters(
       for (const outcome of outcomes) {
         if ('temporary' in outcome) await rename(outcome.temporary, join(dir, outcome.name));
         else await rm(join(dir, outcome.name), { force: true });
+      }
+      // Masters of chapters the book no longer has (renamed, removed) leave with the old report.
+      const current = new Set(names);
+      for (const entry of await readdir(dir)) {
+        if (entry.endsWith('.mp3') && !entry.startsWith('.') && !current.has(entry)) {
+          await rm(join(dir, entry), { force: true });
+        }
       }
       await writeFileAtomic(input.outDir, ACX_REPORT_JSON, `${JSON.stringify(report, null, 2)}\n`);
       await writeFileAtomic(input.outDir, ACX_REPORT_CSV, acxReportCsv(report));
