@@ -152,3 +152,25 @@ test('without Redis the dry run prints the script-only estimate and says it coul
     /^expected audio: +~0\.0 min \(~15 speech-weighted chars\/s, no rate learned yet\)$/m,
   );
 });
+
+test('rows whose jobs are already queued are told as queued, not billed again', async () => {
+  const n = await startNight();
+  cleanups.push(() => n.close());
+  const script = await writeScript(n, [
+    { id: 'a', text: 'Waiting for a worker.' },
+    { id: 'b', text: 'Also waiting.' },
+  ]);
+  const enqueued = await runCli(['enqueue', script, '--run', 'night'], n.env);
+  assert.equal(enqueued.code, 0, enqueued.stderr);
+  await writeScript(n, [
+    { id: 'a', text: 'Waiting for a worker.' },
+    { id: 'b', text: 'Also waiting.' },
+    { id: 'c', text: 'A third row.' },
+  ]);
+  const dry = await runCli(['enqueue', script, '--run', 'night', '--dry-run'], n.env);
+  assert.equal(dry.code, 0, dry.stderr);
+  assert.match(dry.stdout, /^ {2}new: +1 \(/m);
+  assert.match(dry.stdout, /^ {2}queued: +2 \(same content, job already queued: not added again/m);
+  assert.match(dry.stdout, /^rows: +1 billed \(of 3 in the script\)$/m);
+  assert.equal(await n.queue().count(), 2, 'the dry run added no job');
+});

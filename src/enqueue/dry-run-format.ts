@@ -20,7 +20,9 @@ function comparisonLines(dry: DryRun, outDir: string): string[] {
     `  changed:       ${count(rows.changed)} (content differs from the run's: billed)`,
     `  done:          ${count(rows.done)} (same content completed, audio there: not billed${rows.adopted > 0 ? `; ${count(rows.adopted)} of them adopted from the output directory` : ''})`,
     ...(rows.queued > 0
-      ? [`  queued:        ${count(rows.queued)} (same content, job already queued: not added again)`]
+      ? [
+          `  queued:        ${count(rows.queued)} (same content, job already queued: not added again, not counted below)`,
+        ]
       : []),
     ...(rows.again > 0
       ? [`  again:         ${count(rows.again)} (same content, but no job and no audio: billed again)`]
