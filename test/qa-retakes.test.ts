@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { sha256Hex } from '../src/enqueue/content-hash.js';
@@ -61,8 +61,22 @@ test('every clip is checked as it arrives: a defective take is taken again (a co
       else assert.equal(qa.status, 'needs_review');
     } else if (qa.status !== 'pass') cleanFlagged += 1;
   }
-  console.log(`defective first takes: ${defective} of ${ROWS}; clean clips flagged: ${cleanFlagged}`);
+  console.log(
+    `defective first takes: ${defective} of ${ROWS}; clean clips flagged: ${cleanFlagged}; needs review: ${(entries ?? []).filter((entry) => (entry['qa'] as Qa).status === 'needs_review').length}`,
+  );
   assert.ok(defective >= 5, `the seed gives defects (${defective})`);
   assert.ok(cleanFlagged <= 1, `clean clips flagged: ${cleanFlagged}`);
   assert.ok(assertBilledAtMostRecorded(ledger, entries ?? []) === 0);
+  // The rows to listen to: in status, and in the morning report the run's finisher wrote.
+  const review = (entries ?? []).filter((entry) => (entry['qa'] as Qa).status === 'needs_review');
+  const status = (await runCli(['status', '--run', 'night'], n.env)).stdout;
+  const html = await readFile(join(n.outDir, 'report.html'), 'utf8');
+  if (review.length === 0) {
+    assert.doesNotMatch(status, /needs review/);
+    assert.match(html, /id="no-review"/);
+  } else {
+    assert.match(status, new RegExp(`needs review: ${review.length} rows?`));
+    assert.match(html, new RegExp(`id="review-count">${review.length}<`));
+    for (const entry of review) assert.ok(html.includes(`>${String(entry['id'])}<`));
+  }
 });

@@ -27,6 +27,8 @@ export function runKeys(prefix: string, run: string) {
     stats: `${base}:stats`,
     /** Hash: the run's budget in micro-USD: `limit` (absent: none), `spent`, `held_at` (see run-budget.ts). */
     budget: `${base}:budget`,
+    /** Hash: row id -> the failed checks of the take it kept (`qa.status: needs_review`), for status. */
+    review: `${base}:qa-review`,
     /** Hash: `chapter:<index>` / `book` -> JSON of what was assembled (see assembly/assembly-state.ts). */
     assembly: `${base}:assembly`,
     /** String with PX: the token of the assembly job putting its outputs in place (see assembly/finish-lock.ts). */

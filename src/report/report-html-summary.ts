@@ -26,6 +26,11 @@ export type ReportSummary = {
     readonly costUsd: number;
     readonly audioSeconds: number;
   }[];
+  /** Completed rows whose clips no take made pass their checks (`qa.status: needs_review`), with why. */
+  readonly review: {
+    readonly count: number;
+    readonly rows: readonly { readonly id: string; readonly reasons: string }[];
+  };
   /** Rows by how many API calls they took, fewest calls first. */
   readonly callsPerRow: readonly { readonly calls: number; readonly rows: number }[];
   /** ms since the epoch of each row's outcome (`finished_at`), completed and failed apart. */
@@ -48,6 +53,7 @@ export function makeReportSummary(): ReportSummaryBuilder {
   const models = new Map<string, { rows: number; costUsd: number; audioSeconds: number }>();
   const callCounts = new Map<number, number>();
   const finishedAtMs = { completed: [] as number[], failed: [] as number[] };
+  const review = { count: 0, rows: [] as { id: string; reasons: string }[] };
 
   return {
     add(entry) {
@@ -68,6 +74,11 @@ export function makeReportSummary(): ReportSummaryBuilder {
       const at = Date.parse(entry.finished_at);
       if (entry.status === 'completed') {
         completed += 1;
+        if (entry.qa?.status === 'needs_review') {
+          review.count += 1;
+          if (review.rows.length < ROWS_SHOWN_PER_REASON)
+            review.rows.push({ id: entry.id, reasons: entry.qa.reasons.join(', ') });
+        }
         if (Number.isFinite(at)) finishedAtMs.completed.push(at);
         return;
       }
@@ -97,6 +108,7 @@ export function makeReportSummary(): ReportSummaryBuilder {
           .map(([n, count]) => ({ calls: n, rows: count }))
           .sort((a, b) => a.calls - b.calls),
         finishedAtMs,
+        review,
       };
     },
   };

@@ -68,6 +68,17 @@ function failuresSection(summary: ReportSummary): string {
     .join('');
 }
 
+function reviewSection(summary: ReportSummary): string {
+  const { review } = summary;
+  if (review.count === 0) return '<p class="none" id="no-review">Every clip passed its checks.</p>';
+  const rows = review.rows
+    .map((row) => `<tr><td class="rows">${escapeHtml(row.id)}</td><td>${escapeHtml(row.reasons)}</td></tr>`)
+    .join('');
+  const more =
+    review.count > review.rows.length ? `<p>… and ${count(review.count - review.rows.length)} more</p>` : '';
+  return `<p><b id="review-count">${count(review.count)}</b> row${review.count === 1 ? '' : 's'} kept with the best take, which still failed a check: listen to these.</p><table id="review"><thead><tr><th>Row</th><th>Failed checks</th></tr></thead><tbody>${rows}</tbody></table>${more}`;
+}
+
 /** The morning report: one self-contained page (inline style and SVG; no script, no external asset). */
 export function renderReportHtml(page: ReportPage): string {
   const { summary } = page;
@@ -98,6 +109,8 @@ ${modelsTable(summary)}
 ${callsTable(summary)}
 <h2>Failures by reason</h2>
 <section id="failures">${failuresSection(summary)}</section>
+<h2>Rows needing review</h2>
+<section id="needs-review">${reviewSection(summary)}</section>
 ${page.missingFiles > 0 ? `<p id="missing-files">${count(page.missingFiles)} completed rows have lost their audio file (listed above as failed): enqueue the script again to remake them.</p>` : ''}
 </body></html>
 `;

@@ -75,6 +75,7 @@ export function formatRunDetail(progress: RunProgress, queue?: QueueState): stri
     `API calls: ${p.calls}  cost: ${usd(p.costUsd)}`,
     ...formatBudget(p),
     ...(p.window && !p.finished ? [p.window.line] : []),
+    ...formatReview(p),
     `rate: ${p.rowsPerMinute.toFixed(1)} rows/min completed  ETA: ${formatEta(p, queue)}`,
   ];
   if (p.failures.length > 0) {
@@ -139,5 +140,17 @@ export function formatBudget(p: RunProgress): string[] {
   return [
     line,
     `BUDGET REACHED at ${shownTime(new Date(budget.heldAt).toISOString())}: rows are held (not failed); raise it with \`${HINT.budget(p.run)}\``,
+  ];
+}
+
+/** Rows kept with a take that failed its checks: how many, a few by name, and what to do. */
+export function formatReview(p: RunProgress): string[] {
+  if (!p.review) return [];
+  const named = p.review.rows.map((row) => `${row.id}: ${row.reasons.split(',').join(', ')}`).join('; ');
+  const more =
+    p.review.count > p.review.rows.length ? `; and ${p.review.count - p.review.rows.length} more` : '';
+  return [
+    `needs review: ${p.review.count} row${p.review.count === 1 ? '' : 's'} (${named}${more})`,
+    `  listen to them (the manifest's qa says why); a new take: \`npm run retake -- --run ${p.run} --id ROW\``,
   ];
 }

@@ -47,6 +47,11 @@ export type RunProgress = {
   readonly budget?: RunBudget;
   /** A run with a daily window (`--window`): its line as status prints it, and whether it is open. */
   readonly window?: { readonly text: string; readonly open: boolean; readonly line: string };
+  /** Rows kept with a take that failed its checks (`needs_review`): how many, and a few with why. */
+  readonly review?: {
+    readonly count: number;
+    readonly rows: readonly { readonly id: string; readonly reasons: string }[];
+  };
 };
 
 /** The queue as a whole: paused, and why when the API refused the account. */
@@ -164,10 +169,11 @@ export async function readProgress(options: ReadProgressOptions): Promise<RunPro
     if (!meta['name'] && rows === 0) continue;
     const jobs = jobsByRun.get(run) ?? emptyJobCounts();
     const failures = options.withFailures && jobs.failed > 0 ? await failureReasons(queue, redis, run) : [];
-    const [chapters, budget, window] = await Promise.all([
+    const [chapters, budget, window, review] = await Promise.all([
       readRunChapters({ redis, prefix, readPlan }, run),
       makeBudgetStore(redis, prefix).read(run),
       makeWindowStore(redis, prefix).read(run),
+      readReview(redis, keys.review),
     ]);
     const nowMs = options.nowMs ?? Date.now();
     const progress = computeProgress({
@@ -184,6 +190,7 @@ export async function readProgress(options: ReadProgressOptions): Promise<RunPro
       ...progress,
       ...(chapters === undefined ? {} : { chapters }),
       ...(budget.limitUsd === undefined ? {} : { budget }),
+      ...(review.count === 0 ? {} : { review }),
       ...(window === undefined
         ? {}
         : {
@@ -196,4 +203,17 @@ export async function readProgress(options: ReadProgressOptions): Promise<RunPro
     });
   }
   return results;
+}
+
+/** Rows shown by name in status's needs-review line. */
+const REVIEW_SHOWN = 5;
+
+async function readReview(redis: RedisClient, key: string): Promise<NonNullable<RunProgress['review']>> {
+  const count = await redis.hlen(key);
+  if (count === 0) return { count, rows: [] };
+  const [, fields] = await redis.hscan(key, 0, 'COUNT', REVIEW_SHOWN * 2);
+  const rows: { id: string; reasons: string }[] = [];
+  for (let at = 0; at + 1 < fields.length && rows.length < REVIEW_SHOWN; at += 2)
+    rows.push({ id: fields[at] ?? '', reasons: fields[at + 1] ?? '' });
+  return { count, rows };
 }
