@@ -66,7 +66,7 @@ test('the dry run of a re-enqueue tells new, changed, done and removed rows, bil
     text: `Line ${i} of the night's first reading, spoken evenly.`,
   }));
   const script = await writeScript(n, first);
-  const enqueued = await runCli(['enqueue', script, '--run', 'night'], n.env);
+  const enqueued = await runCli(['enqueue', script, '--run', 'night', '--budget', '1'], n.env);
   assert.equal(enqueued.code, 0, enqueued.stderr);
   const done = await runToEnd(n, 10);
   assert.equal(n.sim.ledger().submits.length, 10);
@@ -109,6 +109,14 @@ test('the dry run of a re-enqueue tells new, changed, done and removed rows, bil
     /^expected audio: +~\d+\.\d min \(the fleet's learned speaking rate for 1 model and voice, /m,
   );
   assert.match(out, /^ {2}gemini-3\.1-flash-tts \S+: 5 rows$/m);
+
+  // The budget as the run stands: $0.067 of $0.09 spent leaves room for 2 requests at $0.01.
+  const tight = await runCli(['enqueue', script, '--run', 'night', '--dry-run', '--budget', '0.09'], n.env);
+  assert.match(
+    tight.stdout,
+    /^budget: +\$0\.0900, \$0\.0670 of it spent \(BUDGET REACHED before the end: about 2 of 5 requests fit;/m,
+  );
+  assert.match(out, /^budget: +\$1\.00, \$0\.0670 of it spent \(the estimate fits\)$/m);
 
   const billedBefore = n.sim.ledger().submits.length;
   const again = await runCli(['enqueue', script, '--run', 'night'], n.env);

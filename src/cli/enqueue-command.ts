@@ -174,7 +174,9 @@ export const runEnqueueCommand = defineCommand(HELP, ARGS, async ({ values, posi
         signal: context.signal,
       });
       context.stdout.write(`${formatDryRun(dry, scan.validRows, outDir, settings)}\n`);
-      const budget = budgetLine(dry.estimate, budgetUsd ?? settings.budgetUsd);
+      // As enqueue would set it: --budget, else the run's own limit, else TTS_BUDGET_USD.
+      const limitUsd = budgetUsd ?? dry.budget?.limitUsd ?? settings.budgetUsd;
+      const budget = budgetLine(dry.estimate, limitUsd, dry.budget?.spentUsd);
       if (budget !== undefined) context.stdout.write(`${budget}\n`);
       if (window) context.stdout.write(`${describeWindow(window, Date.now())}\n`);
       context.stdout.write(`${metadataLine(scan)}\n`);

@@ -5,6 +5,7 @@ import { MODEL_SLUGS, type ModelSlug } from '../segmind/models.js';
 import type { Settings } from '../settings.js';
 import { compareWithRun, type RowComparison } from './dry-run-rows.js';
 import { estimateRun, type Estimate } from './estimate.js';
+import { makeBudgetStore, type RunBudget } from '../queue/run-budget.js';
 import { readObservedRates, type ObservedRates } from './observed-rates.js';
 import type { RowSpool } from './row-spool.js';
 import type { ScriptScan } from './scan-script.js';
@@ -28,6 +29,8 @@ export type DryRun = {
   readonly voices: readonly VoiceRows[];
   /** Cost and calls per row seen in earlier rows of the run or the fleet. */
   readonly observed: ObservedRates | undefined;
+  /** The run's budget as it stands (its limit, what its submits reserved); undefined without Redis. */
+  readonly budget: RunBudget | undefined;
 };
 
 export type DryRunDeps = {
@@ -54,6 +57,7 @@ export async function dryRunEnqueue(scan: ScriptScan, deps: DryRunDeps): Promise
   const { redis } = deps;
   const compared = redis ? await compareWithRun({ ...deps, redis }, scan) : undefined;
   const observed = redis ? await readObservedRates(redis, deps.prefix, deps.run) : undefined;
+  const budget = redis ? await makeBudgetStore(redis, deps.prefix).read(deps.run) : undefined;
   const prior = deps.settings.qaThresholds.priorCharsPerSecond;
   const rates = redis
     ? makeSpeakingRateStore(redis, { prefix: deps.prefix, priorCharsPerSecond: prior })
@@ -112,6 +116,7 @@ export async function dryRunEnqueue(scan: ScriptScan, deps: DryRunDeps): Promise
     priorCharsPerSecond: prior,
     voices: [...voices.values()].sort((a, b) => b.rows - a.rows),
     observed,
+    budget,
   };
 }
 

@@ -33,12 +33,16 @@ export function parseBudgetUsd(value: string): number {
   return usd;
 }
 
-/** The dry run's budget line: whether the estimate fits, and if not, about how many requests do. */
-export function budgetLine(estimate: Estimate, usd: number | undefined): string | undefined {
+/**
+ * The dry run's budget line: whether the estimate fits in what is left of the limit (`spentUsd`:
+ * what the run's submits already reserved), and if not, about how many requests do.
+ */
+export function budgetLine(estimate: Estimate, usd: number | undefined, spentUsd = 0): string | undefined {
   if (usd === undefined) return undefined;
   const money = (value: number) => `$${value.toFixed(value < 1 ? 4 : 2)}`;
-  if (estimate.costUsd <= usd) return `budget:          ${money(usd)} (the estimate fits)`;
+  const limit = spentUsd > 0 ? `${money(usd)}, ${money(spentUsd)} of it spent` : money(usd);
+  if (spentUsd + estimate.costUsd <= usd) return `budget:          ${limit} (the estimate fits)`;
   const perRequest = estimate.requests > 0 ? estimate.costUsd / estimate.requests : 0;
-  const fit = perRequest > 0 ? Math.floor(usd / perRequest) : 0;
-  return `budget:          ${money(usd)} (BUDGET REACHED before the end: about ${fit.toLocaleString('en-US')} of ${estimate.requests.toLocaleString('en-US')} requests fit; the rest would be held until it is raised)`;
+  const fit = perRequest > 0 ? Math.max(0, Math.floor((usd - spentUsd) / perRequest)) : 0;
+  return `budget:          ${limit} (BUDGET REACHED before the end: about ${fit.toLocaleString('en-US')} of ${estimate.requests.toLocaleString('en-US')} requests fit; the rest would be held until it is raised)`;
 }
