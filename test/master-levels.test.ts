@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { acxReport, acxReportCsv, judgeFile } from '../src/master/acx-report.js';
+import { acxReportCsv } from '../src/master/acx-report-csv.js';
+import { acxReport, judgeFile } from '../src/master/acx-report.js';
 import { gainForTarget } from '../src/master/master-file.js';
 import type { Mp3Frames } from '../src/master/mp3-frames.js';
 import { makeLevelMeter, type PcmLevels } from '../src/master/pcm-levels.js';

@@ -1,7 +1,8 @@
 import { readdir, rename, rm } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { makeDir, sweepStaleTemps, uniqueTempName, writeFileAtomic } from '../output/run-files.js';
-import { acxReport, acxReportCsv, judgeFile, unmasteredFile, type AcxReport } from './acx-report.js';
+import { acxReportCsv } from './acx-report-csv.js';
+import { acxReport, judgeFile, unmasteredFile, type AcxReport } from './acx-report.js';
 import { masterFile, type MasteredFile } from './master-file.js';
 
 /** Subdirectory of the run directory holding the mastered files. */

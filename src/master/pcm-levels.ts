@@ -1,4 +1,6 @@
 import { ACX_TARGET } from './acx-spec.js';
+import { meanSquareDbfs } from './decibels.js';
+import { quietestWindow } from './noise-floor.js';
 
 /** What the ACX report measures of one file, from its decoded 16-bit PCM. */
 export type PcmLevels = {
@@ -28,12 +30,6 @@ export type LevelOptions = {
 
 const FULL_SCALE = 32_768;
 const BIG_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 0;
-
-/** A level in dBFS from a mean square, digital silence reported as `ACX_TARGET.floorDbfs`. */
-export function meanSquareDbfs(meanSquare: number): number {
-  if (!(meanSquare > 0)) return ACX_TARGET.floorDbfs;
-  return Math.max(ACX_TARGET.floorDbfs, 10 * Math.log10(meanSquare));
-}
 
 /**
  * A meter fed mono s16le PCM chunk by chunk (any byte boundaries): it keeps one sum of squares
@@ -125,36 +121,6 @@ export function makeLevelMeter(sampleRateHz: number, options: LevelOptions = {})
 }
 
 export type LevelMeter = ReturnType<typeof makeLevelMeter>;
-
-/** RMS (dBFS) of the quietest run of whole blocks spanning the noise window, sliding a block at a time. */
-function quietestWindow(
-  blocks: Float64Array,
-  blockCount: number,
-  blockSamples: number,
-  samples: number,
-  windowMs: number | undefined,
-  sampleRateHz: number,
-): number {
-  const wholeBlocks = Math.floor(samples / blockSamples);
-  const span = Math.max(
-    1,
-    Math.round(((windowMs ?? ACX_TARGET.noiseWindowMs) * sampleRateHz) / 1000 / blockSamples),
-  );
-  if (wholeBlocks < span) {
-    let total = 0;
-    for (let index = 0; index < blockCount; index++) total += blocks[index] ?? 0;
-    return meanSquareDbfs(samples === 0 ? 0 : total / samples);
-  }
-  let sum = 0;
-  for (let index = 0; index < span; index++) sum += blocks[index] ?? 0;
-  let lowest = sum;
-  for (let index = span; index < wholeBlocks; index++) {
-    sum += (blocks[index] ?? 0) - (blocks[index - span] ?? 0);
-    if (sum < lowest) lowest = sum;
-  }
-  // Sliding sums drift by rounding: a window of digital silence must read as silence.
-  return meanSquareDbfs(lowest < 1e-18 ? 0 : lowest / (span * blockSamples));
-}
 
 /** Measures a whole stream of mono s16le PCM. */
 export async function measurePcm(
