@@ -207,7 +207,9 @@ export function makeRowWorker(options: RowWorkerOptions): RowWorker {
       } finally {
         clearTimeout(timer);
         stopping.abort(new Error('stopped'));
-        await assemblyClosed;
+        // Bounded like the rest: BullMQ's close(true) after a close() that hangs on a frozen or
+        // failed-over Redis node returns that same pending close, so the assembly's own bound can stall.
+        await Promise.race([assemblyClosed, delay(1_000, undefined, { ref: false })]).catch(() => {});
         await Promise.race([queue.close(), delay(1_000, undefined, { ref: false })]).catch(() => {});
         await Promise.race([notifyClosed, delay(1_000, undefined, { ref: false })]).catch(() => {});
         watch.stop();
