@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { startDashboard } from '../src/dashboard/server.js';
 import { loadSettings } from '../src/settings.js';
 import { assertBilledAtMostRecorded } from './helpers/billing.js';
 import { runCli } from './helpers/cli.js';
@@ -49,6 +50,12 @@ test('a budget reached mid-run holds the rest (not failed) with two workers raci
   );
   assert.match(status, /budget: \$[\d.]+ {2}spent \(reserved by submits\): \$[\d.]+/);
   assert.match(status, /npm run budget -- --run night --usd N/);
+  // The dashboard's runs page says it too.
+  const dashboard = await startDashboard({ settings: loadSettings(n.env), port: 0 });
+  cleanups.push(() => dashboard.close());
+  const page = await (await fetch(`${dashboard.url}/`)).text();
+  assert.match(page, /BUDGET REACHED at [^:]+:\d\d:\d\d[^<]*rows are held \(not failed\)/);
+  assert.match(page, /budget: \$[\d.]+ {2}spent \(reserved by submits\): \$[\d.]+/);
   // Held rows come back every ~300 ms: give them many chances to slip past the limit.
   await new Promise((resolve) => setTimeout(resolve, 3000));
   const lines = await n.lines();

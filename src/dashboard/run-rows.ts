@@ -1,5 +1,5 @@
 import { HINT } from '../hints.js';
-import { formatEta } from '../status/render.js';
+import { formatBudget, formatEta, formatReview } from '../status/render.js';
 import type { QueueState, RunProgress } from '../status/run-progress.js';
 import { escapeHtml } from './html.js';
 import { renderRunChapters } from './run-chapters.js';
@@ -51,13 +51,20 @@ function failureList(p: RunProgress): string {
   return `<div>failed rows by reason (send them back with <code>${escapeHtml(HINT.retry(p.run))}</code>):<ul class="failures">${items.join('')}</ul></div>`;
 }
 
-/** A run's detail line: where its files are, and its failures grouped by reason. */
+/** The run's budget (BUDGET REACHED while it holds rows), window and rows needing review, as status says them. */
+function nightLines(p: RunProgress): string {
+  const lines = [...formatBudget(p), ...(p.window && !p.finished ? [p.window.line] : []), ...formatReview(p)];
+  if (lines.length === 0) return '';
+  return `<div class="night">${lines.map((line) => `<div>${escapeHtml(line)}</div>`).join('')}</div>`;
+}
+
+/** A run's detail line: where its files are, its budget, window and review, and its failures grouped by reason. */
 function detailRow(p: RunProgress): string {
   const files =
     p.outDir === ''
       ? 'files: (output directory unknown)'
       : `files: <code class="out-dir">${escapeHtml(p.outDir)}</code> (audio, manifest.jsonl as rows finish, manifest.json and manifest.csv when the run is finished)`;
-  return `<tr class="details" data-run-details="${escapeHtml(p.run)}"><td colspan="${RUN_COLUMNS.length}">${files}${renderRunChapters(p.chapters)}${failureList(p)}</td></tr>`;
+  return `<tr class="details" data-run-details="${escapeHtml(p.run)}"><td colspan="${RUN_COLUMNS.length}">${files}${nightLines(p)}${renderRunChapters(p.chapters)}${failureList(p)}</td></tr>`;
 }
 
 /** The runs table's body: each run's figures, then its detail line. */
