@@ -1,18 +1,13 @@
-import { speechWeight } from '../book/speech-weight.js';
 import { makeSpeakingRateStore } from '../qa/speaking-rate.js';
 import { connectRedis, makeRedis, RedisUnreachableError, type RedisClient } from '../redis/connection.js';
-import { MODEL_SLUGS, type ModelSlug } from '../segmind/models.js';
 import type { Settings } from '../settings.js';
+import { tallyBilledRows, type VoiceRows } from './billed-rows.js';
 import { compareWithRun, type RowComparison } from './dry-run-rows.js';
 import { estimateRun, type Estimate } from './estimate.js';
 import { makeBudgetStore, type RunBudget } from '../queue/run-budget.js';
 import { readObservedRates, type ObservedRates } from './observed-rates.js';
 import type { RowSpool } from './row-spool.js';
 import type { ScriptScan } from './scan-script.js';
-import { splitRowText } from './split-row.js';
-
-/** Rows of one model and voice (a dialogue's: `voice_1 & voice_2`) that would be billed. */
-export type VoiceRows = { readonly model: ModelSlug; readonly voice: string; readonly rows: number };
 
 /** What enqueueing the script would do and bill, told without doing it. */
 export type DryRun = {
@@ -50,60 +45,36 @@ export type DryRunDeps = {
   readonly signal?: AbortSignal | undefined;
 };
 
-const SPOOL_BATCH_ROWS = 1000;
-
 /** The dry run of an enqueue, read-only: nothing written to Redis or disk, no lock, no job. */
 export async function dryRunEnqueue(scan: ScriptScan, deps: DryRunDeps): Promise<DryRun> {
   const { redis } = deps;
   const compared = redis ? await compareWithRun({ ...deps, redis }, scan) : undefined;
   const observed = redis ? await readObservedRates(redis, deps.prefix, deps.run) : undefined;
   const budget = redis ? await makeBudgetStore(redis, deps.prefix).read(deps.run) : undefined;
+  const billed = await tallyBilledRows(
+    deps.spool,
+    scan,
+    compared?.billed,
+    deps.settings.chunkChars,
+    deps.signal,
+  );
   const prior = deps.settings.qaThresholds.priorCharsPerSecond;
   const rates = redis
     ? makeSpeakingRateStore(redis, { prefix: deps.prefix, priorCharsPerSecond: prior })
     : undefined;
-  const rateOf = new Map<string, Promise<number>>();
-
-  const rowsByModel = Object.fromEntries(MODEL_SLUGS.map((slug) => [slug, 0])) as Record<ModelSlug, number>;
-  const requestsByModel = { ...rowsByModel };
-  const voices = new Map<string, VoiceRows>();
-  const weights = new Map<string, number>();
-  let rows = 0;
-  let chars = 0;
-  for await (const batch of deps.spool.read(SPOOL_BATCH_ROWS)) {
-    deps.signal?.throwIfAborted();
-    for (const row of batch) {
-      if (!scan.index.isValid(row.seq) || (compared && compared.billed[row.seq] !== 1)) continue;
-      const { model, voice_1: voice1, voice_2: voice2, text } = row.request;
-      rows += 1;
-      chars += scan.index.chars(row.seq);
-      rowsByModel[model] += 1;
-      requestsByModel[model] += splitRowText(text, deps.settings.chunkChars)?.length ?? 1;
-      const voice = voice2 === undefined ? voice1 : `${voice1} & ${voice2}`;
-      const key = `${model} ${voice}`;
-      const seen = voices.get(key);
-      voices.set(key, { model, voice, rows: (seen?.rows ?? 0) + 1 });
-      // The rate is learned per model and first voice (as the worker's clip check reads it).
-      const rateKey = `${model} ${voice1}`;
-      if (!rateOf.has(rateKey)) {
-        rateOf.set(rateKey, rates ? rates.rateFor(model, voice1).catch(() => prior) : Promise.resolve(prior));
-      }
-      weights.set(rateKey, (weights.get(rateKey) ?? 0) + speechWeight(text));
-    }
-  }
   let audioS = 0;
   let learnedRates = 0;
-  for (const [key, weight] of weights) {
-    const rate = (await rateOf.get(key)) ?? prior;
+  for (const { model, voice, weight } of billed.speech) {
+    const rate = rates ? await rates.rateFor(model, voice).catch(() => prior) : prior;
     audioS += weight / rate;
     if (rate !== prior) learnedRates += 1;
   }
   const estimate = estimateRun(
     {
-      validRows: rows,
-      chars,
-      rowsByModel,
-      requestsByModel,
+      validRows: billed.rows,
+      chars: billed.chars,
+      rowsByModel: billed.rowsByModel,
+      requestsByModel: billed.requestsByModel,
       ...(observed?.callsPerRow === undefined ? {} : { callsPerRequest: observed.callsPerRow }),
     },
     deps.settings,
@@ -114,7 +85,7 @@ export async function dryRunEnqueue(scan: ScriptScan, deps: DryRunDeps): Promise
     audioS,
     learnedRates,
     priorCharsPerSecond: prior,
-    voices: [...voices.values()].sort((a, b) => b.rows - a.rows),
+    voices: billed.voices,
     observed,
     budget,
   };
