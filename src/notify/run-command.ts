@@ -31,6 +31,7 @@ export function eventEnvironment(event: RunEvent): Record<string, string> {
     TTS_MANIFEST_JSONL: data.outputs.manifest_jsonl,
     TTS_REPORT_HTML: data.outputs.report_html,
     TTS_REASON: data.reason ?? '',
+    TTS_NEEDS_REVIEW: String(data.needs_review?.count ?? 0),
   };
 }
 

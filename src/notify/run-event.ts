@@ -9,9 +9,15 @@ import { decodeRunMeta } from '../queue/run-meta.js';
  * - `run.finished`: every row has an outcome and the final manifests are written;
  * - `run.halted`: the fleet stopped (a refused key or account, credits below the floor, a 406,
  *   the API's protocol going wrong) with rows of this run still to do;
- * - `run.budget_reached`: the run's spending limit holds its remaining rows (raised by the budget).
+ * - `run.budget_reached`: the run's spending limit holds its remaining rows (raised by the budget);
+ * - `run.needs_review`: the run finished with rows whose kept take failed its checks (clip QA).
  */
-export const RUN_EVENT_TYPES = ['run.finished', 'run.halted', 'run.budget_reached'] as const;
+export const RUN_EVENT_TYPES = [
+  'run.finished',
+  'run.halted',
+  'run.budget_reached',
+  'run.needs_review',
+] as const;
 export type RunEventType = (typeof RUN_EVENT_TYPES)[number];
 
 /** A run's figures when the event was raised: the `data` of the webhook's JSON. */
@@ -37,6 +43,11 @@ export type RunFacts = {
   };
   /** Why the fleet halted or the budget held the run (absent for `run.finished`). */
   readonly reason?: string;
+  /** `run.needs_review`: the rows kept with a take that failed its checks (the first 100), with why. */
+  readonly needs_review?: {
+    readonly count: number;
+    readonly rows: readonly { readonly id: string; readonly reasons: string }[];
+  };
 };
 
 /** The webhook's body (Standard Webhooks' `type`, `timestamp`, `data`); `id` is its `webhook-id`. */

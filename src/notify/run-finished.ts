@@ -1,7 +1,8 @@
 import type { Cluster, Redis } from 'ioredis';
 import type { Logger } from '../log.js';
 import type { RunNotifier } from './notify-queue.js';
-import { runFinishedEvent } from './run-event.js';
+import { runKeys } from '../queue/keys.js';
+import { runEventId, runFinishedEvent } from './run-event.js';
 
 export type RunFinishedInput = {
   readonly notifier: RunNotifier;
@@ -13,13 +14,32 @@ export type RunFinishedInput = {
   readonly logger: Logger;
 };
 
-/** Raises `run.finished` once the final manifests are written; never throws (the run is finished either way). */
+/** Rows named in `run.needs_review` (all are counted; status and report.html list them too). */
+const REVIEW_ROWS_SENT = 100;
+
+/**
+ * Raises `run.finished` once the final manifests are written, then `run.needs_review` when rows
+ * were kept with a take that failed its checks (its id follows the finish's: once per finish);
+ * never throws (the run is finished either way).
+ */
 export async function raiseRunFinished(input: RunFinishedInput): Promise<void> {
   if (!input.notifier.enabled) return;
   try {
-    await input.notifier.raise(
-      await runFinishedEvent(input.redis, input.prefix, input.run, input.outDir, input.nowMs),
-    );
+    const finished = await runFinishedEvent(input.redis, input.prefix, input.run, input.outDir, input.nowMs);
+    await input.notifier.raise(finished);
+    const key = runKeys(input.prefix, input.run).review;
+    const count = await input.redis.hlen(key);
+    if (count === 0) return;
+    const [, fields] = await input.redis.hscan(key, 0, 'COUNT', REVIEW_ROWS_SENT);
+    const rows: { id: string; reasons: string }[] = [];
+    for (let at = 0; at + 1 < fields.length && rows.length < REVIEW_ROWS_SENT; at += 2)
+      rows.push({ id: fields[at] ?? '', reasons: fields[at + 1] ?? '' });
+    await input.notifier.raise({
+      id: runEventId('run.needs_review', [finished.id]),
+      type: 'run.needs_review',
+      timestamp: finished.timestamp,
+      data: { ...finished.data, reason: `${count} rows need review`, needs_review: { count, rows } },
+    });
   } catch (error) {
     input.logger.warn(
       { event: 'notify_raise_failed', err: (error as Error).message },
