@@ -2,6 +2,7 @@ import { bookScriptRows } from '../src/book/book-script.js';
 import { DEFAULT_CHUNK_CHARS } from '../src/book/chunk-limits.js';
 import { chunkChapter } from '../src/book/chunker.js';
 import { readPlainTextBook } from '../src/book/plain-text.js';
+import { loadavg } from 'node:os';
 import { log, round, type ScenarioResult } from './common.js';
 
 /** Size of the generated book: about a 900-page novel. */
@@ -104,13 +105,17 @@ export async function benchChunking(quick: boolean): Promise<ScenarioResult> {
   const book = readPlainTextBook(text, 'bench');
   const paragraphs = book.chapters.reduce((sum, chapter) => sum + chapter.paragraphs.length, 0);
   log(`chunking: ${round(megabytes, 2)} MB, ${book.chapters.length} chapters, ${paragraphs} paragraphs`);
+  const loadBefore = loadavg()[0]!;
   const chunkerS: number[] = [];
   const wholeS: number[] = [];
+  /** CPU seconds of this process for the chunker: steadier than wall time when the cores are shared. */
+  const chunkerCpuS: number[] = [];
   let chunks = 0;
   let maxChunkChars = 0;
   for (let repeat = -1; repeat < REPEATS; repeat += 1) {
     await new Promise((resolve) => setImmediate(resolve));
     let startedAt = performance.now();
+    const cpuBefore = process.cpuUsage();
     chunks = 0;
     for (const chapter of book.chapters) {
       for (const chunk of chunkChapter(chapter.paragraphs, {
@@ -122,21 +127,26 @@ export async function benchChunking(quick: boolean): Promise<ScenarioResult> {
       }
     }
     if (repeat >= 0) chunkerS.push((performance.now() - startedAt) / 1000);
+    const cpu = process.cpuUsage(cpuBefore);
+    if (repeat >= 0) chunkerCpuS.push((cpu.user + cpu.system) / 1e6);
     startedAt = performance.now();
     bookScriptRows(readPlainTextBook(text, 'bench'), { targetChars: DEFAULT_CHUNK_CHARS });
     if (repeat >= 0) wholeS.push((performance.now() - startedAt) / 1000);
   }
   const chunkerMbPerS = megabytes / medianOf(chunkerS);
   const wholeMbPerS = megabytes / medianOf(wholeS);
+  const chunkerCpuMbPerS = megabytes / medianOf(chunkerCpuS);
   log(`chunking: chunker ${round(chunkerMbPerS, 2)} MB/s, read + rows ${round(wholeMbPerS, 2)} MB/s`);
   return {
     figures: {
       'chunking.chunker_mb_per_s': round(chunkerMbPerS, 2),
+      'chunking.load_1min': [round(loadBefore, 1), round(loadavg()[0]!, 1)],
       'chunking.read_and_rows_mb_per_s': round(wholeMbPerS, 2),
       'chunking.book_mb': round(megabytes, 2),
       'chunking.chunks': chunks,
       'chunking.max_chunk_chars': maxChunkChars,
       'chunking.chunker_s': chunkerS.map((s) => round(s, 3)),
+      'chunking.chunker_cpu_mb_per_s': round(chunkerCpuMbPerS, 2),
       'chunking.read_and_rows_s': wholeS.map((s) => round(s, 3)),
     },
     rows: [
@@ -149,6 +159,13 @@ export async function benchChunking(quick: boolean): Promise<ScenarioResult> {
       },
       {
         scenario: 'chunking',
+        measure: 'chunker per CPU second (this process, user + system), median',
+        value: `${round(chunkerCpuMbPerS, 2)} MB/s`,
+        goal: '',
+        met: undefined,
+      },
+      {
+        scenario: 'chunking',
         measure: 'read the text book and make its script rows (chunks, ids)',
         value: `${round(wholeMbPerS, 2)} MB/s`,
         goal: '',
@@ -156,8 +173,8 @@ export async function benchChunking(quick: boolean): Promise<ScenarioResult> {
       },
       {
         scenario: 'chunking',
-        measure: `chunks of ${DEFAULT_CHUNK_CHARS} target chars; longest`,
-        value: `${chunks}; ${maxChunkChars} chars`,
+        measure: `chunks of ${DEFAULT_CHUNK_CHARS} target chars; longest; load (1 min) before, after`,
+        value: `${chunks}; ${maxChunkChars} chars; ${round(loadBefore, 1)}, ${round(loadavg()[0]!, 1)}`,
         goal: '',
         met: undefined,
       },
