@@ -1,14 +1,12 @@
-import { createWriteStream } from 'node:fs';
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { finished } from 'node:stream/promises';
 import { locateFfmpeg } from '../src/audio/ffmpeg-locate.js';
 import { readBackM4b } from '../src/audio/m4b-read-back.js';
 import { log, round, type ScenarioResult } from './common.js';
+import { writeChapterWavs } from './m4b-chapters.js';
 import { runWithTreeRss, type TreeRun } from './process-tree-rss.js';
 
-const RATE = 24_000;
 /** A 10-hour book: 60 chapters of 10 minutes (1.73 GB of 16-bit mono PCM at 24 kHz). */
 const CHAPTERS = Number(process.env['BENCH_M4B_CHAPTERS'] ?? 60);
 const CHAPTER_MIN = Number(process.env['BENCH_M4B_CHAPTER_MIN'] ?? 10);
@@ -17,79 +15,6 @@ const QUICK_CHAPTERS = 6;
 const REPEATS = Number(process.env['BENCH_M4B_REPEATS'] ?? 2);
 const GAP_MS = 1500;
 const BITRATE = '64k';
-
-/** A seeded generator: every run encodes the same audio. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    return state / 2 ** 32;
-  };
-}
-
-/**
- * Speech-like PCM (what the encoder's speed depends on): "syllables" of 120-320 ms, each a
- * voiced tone at 90-260 Hz with three harmonics under a smooth envelope, one in six a pause,
- * over faint noise. Silence or a pure tone would encode faster than a narrator.
- */
-function speechLike(samples: number, seed: number): Buffer {
-  const next = random(seed);
-  const pcm = Buffer.alloc(samples * 2);
-  for (let at = 0; at < samples;) {
-    const length = Math.floor((0.12 + next() * 0.2) * RATE);
-    const voiced = next() > 1 / 6;
-    const f0 = 90 + next() * 170;
-    const amplitude = 3000 + next() * 7000;
-    for (let i = 0; i < length && at < samples; i += 1, at += 1) {
-      const envelope = Math.sin((Math.PI * i) / length);
-      const phase = (2 * Math.PI * f0 * i) / RATE;
-      const tone = voiced
-        ? Math.sin(phase) + 0.5 * Math.sin(2 * phase) + 0.3 * Math.sin(3 * phase) + 0.2 * Math.sin(5 * phase)
-        : 0;
-      const value = amplitude * envelope * tone * 0.5 + (next() - 0.5) * 300;
-      pcm.writeInt16LE(Math.max(-32768, Math.min(32767, Math.round(value))), at * 2);
-    }
-  }
-  return pcm;
-}
-
-function wavHeader(dataBytes: number): Buffer {
-  const header = Buffer.alloc(44);
-  header.write('RIFF', 0, 'latin1');
-  header.writeUInt32LE(36 + dataBytes, 4);
-  header.write('WAVEfmt ', 8, 'latin1');
-  header.writeUInt32LE(16, 16);
-  header.writeUInt16LE(1, 20);
-  header.writeUInt16LE(1, 22);
-  header.writeUInt32LE(RATE, 24);
-  header.writeUInt32LE(RATE * 2, 28);
-  header.writeUInt16LE(2, 32);
-  header.writeUInt16LE(16, 34);
-  header.write('data', 36, 'latin1');
-  header.writeUInt32LE(dataBytes, 40);
-  return header;
-}
-
-/**
- * The chapter WAVs, each `CHAPTER_MIN` minutes less a few hundred samples (odd lengths, as
- * trimmed TTS audio has), their audio cut from one generated 10-minute take (the encoder's work
- * per second is what counts, not that chapters differ).
- */
-async function writeChapters(dir: string, count: number): Promise<{ title: string; file: string }[]> {
-  const full = CHAPTER_MIN * 60 * RATE;
-  const take = speechLike(full, 11);
-  const chapters: { title: string; file: string }[] = [];
-  for (let index = 0; index < count; index += 1) {
-    const samples = full - ((index * 7919) % 997);
-    const file = join(dir, `${String(index + 1).padStart(3, '0')}.wav`);
-    const out = createWriteStream(file);
-    out.write(wavHeader(samples * 2));
-    out.end(take.subarray(0, samples * 2));
-    await finished(out);
-    chapters.push({ title: `Chapter ${index + 1}`, file });
-  }
-  return chapters;
-}
 
 type Measured = { readonly ours: TreeRun[]; readonly concat: TreeRun[] };
 
@@ -113,7 +38,7 @@ export async function benchM4b(quick: boolean): Promise<ScenarioResult> {
   const dir = await mkdtemp(join(tmpdir(), 'bench-m4b-'));
   try {
     const startedAt = performance.now();
-    const chapters = await writeChapters(dir, count);
+    const chapters = await writeChapterWavs(dir, count, CHAPTER_MIN);
     const wavBytes = (await Promise.all(chapters.map((chapter) => stat(chapter.file)))).reduce(
       (sum, s) => sum + s.size,
       0,
