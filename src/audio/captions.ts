@@ -29,8 +29,10 @@ export function captionCues(
   options: CueOptions = {},
 ): Cue[] {
   const offset = options.offsetSamples ?? 0;
-  // Down, so that the last cue never ends after the audio does.
-  const toMs = (frame: number): number => Math.floor(((offset + frame) * 1000) / layout.sampleRate);
+  // Rounded as chapters.json rounds a sample to ms: a chapter's title cue starts exactly at its
+  // chapter's start_ms (floor here put it 1 ms before when the two disagreed), and the last cue
+  // ends at most at the rounded length of the audio.
+  const toMs = (frame: number): number => Math.round(((offset + frame) * 1000) / layout.sampleRate);
   const cues: Cue[] = [];
   for (const clip of layout.clips) {
     const text = texts.get(clip.id);
