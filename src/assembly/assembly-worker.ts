@@ -21,6 +21,11 @@ export type AssemblyWorkerOptions = {
   readonly testPauseMs: number;
   /** The audio tools, found once per job (ffmpeg may be installed while the worker runs). */
   readonly tools: () => Promise<{ join: JoinChapter; book: BookTools }>;
+  /**
+   * Where the BullMQ worker's errors go (default: a warning each). The row worker passes its
+   * Redis watch, which says a lost Redis once, not once per retry of every connection.
+   */
+  readonly onError?: (error: Error) => void;
 };
 
 export type AssemblyWorker = {
@@ -85,8 +90,11 @@ export function makeAssemblyWorker(options: AssemblyWorkerOptions): AssemblyWork
     // A killed assembly costs nothing to redo: stalls never fail it.
     maxStalledCount: 1000,
   });
-  worker.on('error', (error) =>
-    logger.warn({ event: 'assembly_worker_error', reason: error.message }, 'assembly worker error'),
+  worker.on(
+    'error',
+    options.onError ??
+      ((error) =>
+        logger.warn({ event: 'assembly_worker_error', reason: error.message }, 'assembly worker error')),
   );
   worker.on('failed', (job, error) => {
     logger.warn(

@@ -156,6 +156,7 @@ export function makeRowWorker(options: RowWorkerOptions): RowWorker {
   const assembly = makeAssemblyWorker({
     redis,
     connection: makeRedis(settings, 'worker'),
+    onError: (error) => watch.otherError(error),
     prefix,
     logger,
     lockDurationMs,
