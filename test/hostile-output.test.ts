@@ -113,6 +113,7 @@ test('RTL text, emoji and formula metadata: audio made, manifest.json verbatim, 
       'out/night/.tts-run.json',
       'out/night/manifest.csv',
       'out/night/manifest.json',
+      'out/night/report.html',
     ]
       .concat('out/night/manifest.jsonl', files)
       .sort(),
@@ -147,6 +148,7 @@ test('an output directory that is a symlink is followed; a symlink planted in th
     'manifest.csv',
     'manifest.json',
     'manifest.jsonl',
+    'report.html',
   ]);
 });
 
