@@ -56,7 +56,9 @@ export async function startApiProxy(target: string, rule: ProxyRule): Promise<Ap
         if (chunks.length > 0) init.body = Buffer.concat(chunks);
         const upstream = await fetch(`${target}${path}`, init);
         const bytes = Buffer.from(await upstream.arrayBuffer());
-        const textual = !/^audio\//.test(upstream.headers.get('content-type') ?? '');
+        // Only JSON and text answers are rewritten: audio comes as audio/* or application/octet-stream,
+        // which a round trip through a UTF-8 string would corrupt.
+        const textual = /^(application\/json|text\/)/.test(upstream.headers.get('content-type') ?? '');
         // The peer's absolute URLs (status_url, response_url, audio links) lead back through here.
         const body = textual ? bytes.toString('utf8').split(target).join(self) : '';
         const rewrite = rule({ method, path }, { status: upstream.status, body });
