@@ -75,7 +75,11 @@ test('an API result pointing the download at a private, link-local or non-https 
   assert.deepEqual(stub.unexpected, [], 'no download reached the stub');
   assert.deepEqual(
     (await listTree(outDir)).filter(
-      (name) => !name.startsWith('manifest.') && name !== '.tts-run.json' && !name.endsWith('.submits.jsonl'),
+      (name) =>
+        !name.startsWith('manifest.') &&
+        name !== '.tts-run.json' &&
+        name !== 'report.html' &&
+        !name.endsWith('.submits.jsonl'),
     ),
     [],
     'no audio written',
