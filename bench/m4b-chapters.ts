@@ -1,6 +1,7 @@
 import { createWriteStream } from 'node:fs';
 import { finished } from 'node:stream/promises';
 import { join } from 'node:path';
+import { wavHeader } from '../src/segmind/audio.js';
 
 /** The chapters' format: what the assembly writes (24 kHz mono 16-bit). */
 const RATE = 24_000;
@@ -40,23 +41,6 @@ function speechLike(samples: number, seed: number): Buffer {
   return pcm;
 }
 
-function wavHeader(dataBytes: number): Buffer {
-  const header = Buffer.alloc(44);
-  header.write('RIFF', 0, 'latin1');
-  header.writeUInt32LE(36 + dataBytes, 4);
-  header.write('WAVEfmt ', 8, 'latin1');
-  header.writeUInt32LE(16, 16);
-  header.writeUInt16LE(1, 20);
-  header.writeUInt16LE(1, 22);
-  header.writeUInt32LE(RATE, 24);
-  header.writeUInt32LE(RATE * 2, 28);
-  header.writeUInt16LE(2, 32);
-  header.writeUInt16LE(16, 34);
-  header.write('data', 36, 'latin1');
-  header.writeUInt32LE(dataBytes, 40);
-  return header;
-}
-
 /**
  * The chapter WAVs, each `chapterMin` minutes less a few hundred samples (odd lengths, as
  * trimmed TTS audio has), their audio cut from one generated 10-minute take (the encoder's work
@@ -74,7 +58,7 @@ export async function writeChapterWavs(
     const samples = full - ((index * 7919) % 997);
     const file = join(dir, `${String(index + 1).padStart(3, '0')}.wav`);
     const out = createWriteStream(file);
-    out.write(wavHeader(samples * 2));
+    out.write(wavHeader(samples * 2, RATE));
     out.end(take.subarray(0, samples * 2));
     await finished(out);
     chapters.push({ title: `Chapter ${index + 1}`, file });

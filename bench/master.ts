@@ -6,6 +6,7 @@ import { finished } from 'node:stream/promises';
 import { locateFfmpeg } from '../src/audio/ffmpeg-locate.js';
 import { masterChapters } from '../src/master/master-chapters.js';
 import { log, round, type ScenarioResult } from './common.js';
+import { wavHeader } from '../src/segmind/audio.js';
 
 const RATE = 24_000;
 /** An hour of narration: 6 chapters of 10 minutes (quick: one chapter). */
@@ -46,23 +47,6 @@ function speechLike(samples: number, seed: number): Buffer {
   return pcm;
 }
 
-function wavHeader(dataBytes: number): Buffer {
-  const header = Buffer.alloc(44);
-  header.write('RIFF', 0, 'latin1');
-  header.writeUInt32LE(36 + dataBytes, 4);
-  header.write('WAVEfmt ', 8, 'latin1');
-  header.writeUInt32LE(16, 16);
-  header.writeUInt16LE(1, 20);
-  header.writeUInt16LE(1, 22);
-  header.writeUInt32LE(RATE, 24);
-  header.writeUInt32LE(RATE * 2, 28);
-  header.writeUInt16LE(2, 32);
-  header.writeUInt16LE(16, 34);
-  header.write('data', 36, 'latin1');
-  header.writeUInt32LE(dataBytes, 40);
-  return header;
-}
-
 /**
  * ACX mastering of an hour of chapter WAVs, exactly as the book job runs it (`masterChapters`:
  * a measuring decode, the encode, a decode of the MP3 measured for the report, per chapter, one
@@ -82,7 +66,7 @@ export async function benchMaster(quick: boolean): Promise<ScenarioResult> {
     for (let index = 1; index <= count; index += 1) {
       const file = join(dir, `${String(index).padStart(2, '0')}-chapter.wav`);
       const out = createWriteStream(file);
-      out.write(wavHeader(take.length));
+      out.write(wavHeader(take.length, RATE));
       out.end(take);
       await finished(out);
       chapters.push({ index, title: `Chapter ${index}`, file });

@@ -13,6 +13,7 @@ import { measureMp3, type MeasuredFile } from '../src/master/measure-file.js';
 import { masterFile } from '../src/master/master-file.js';
 import { FFMPEG } from './helpers/assembly.js';
 import { ffmpegLevels } from './helpers/ffmpeg-levels.js';
+import { WAV_HEADER_BYTES, wavHeader } from '../src/segmind/audio.js';
 
 const run = promisify(execFile);
 const skip = existsSync(FFMPEG) ? false : `no ffmpeg at ${FFMPEG}`;
@@ -29,21 +30,10 @@ async function tempDir(): Promise<string> {
 /** A mono 16-bit WAV at `rate` from a function of time giving values in [-1, 1]. */
 function wav(rate: number, seconds: number, at: (t: number) => number): Buffer {
   const samples = Math.round(seconds * rate);
-  const out = Buffer.alloc(44 + samples * 2);
-  out.write('RIFF', 0, 'latin1');
-  out.writeUInt32LE(36 + samples * 2, 4);
-  out.write('WAVEfmt ', 8, 'latin1');
-  out.writeUInt32LE(16, 16);
-  out.writeUInt16LE(1, 20);
-  out.writeUInt16LE(1, 22);
-  out.writeUInt32LE(rate, 24);
-  out.writeUInt32LE(rate * 2, 28);
-  out.writeUInt16LE(2, 32);
-  out.writeUInt16LE(16, 34);
-  out.write('data', 36, 'latin1');
-  out.writeUInt32LE(samples * 2, 40);
+  const out = Buffer.alloc(WAV_HEADER_BYTES + samples * 2);
+  wavHeader(samples * 2, rate).copy(out);
   for (let i = 0; i < samples; i++) {
-    out.writeInt16LE(Math.round(Math.max(-1, Math.min(1, at(i / rate))) * 32767), 44 + i * 2);
+    out.writeInt16LE(Math.round(Math.max(-1, Math.min(1, at(i / rate))) * 32767), WAV_HEADER_BYTES + i * 2);
   }
   return out;
 }

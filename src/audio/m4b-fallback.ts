@@ -5,6 +5,7 @@ import type { EncodeM4bInput } from './m4b-encode.js';
 import { concatInput, DEFAULT_BITRATE_KBPS, encoderArgs } from './m4b-ffmpeg-args.js';
 import { planM4b, type M4bPlan } from './m4b-plan.js';
 import { readChapterWav } from './m4b-wav-input.js';
+import { wavHeader } from '../segmind/audio.js';
 
 /** What to leave when there is no ffmpeg: files to write, and the command that finishes the book. */
 export type M4bFallback = {
@@ -24,24 +25,9 @@ export const FALLBACK_FILES = {
   gap: 'gap.wav',
 } as const;
 
-const WAV_HEADER_BYTES = 44;
-
 function silenceWav(samples: number, sampleRate: number, channels: number): Buffer {
   const dataBytes = samples * channels * 2;
-  const wav = Buffer.alloc(WAV_HEADER_BYTES + dataBytes);
-  wav.write('RIFF', 0, 'latin1');
-  wav.writeUInt32LE(36 + dataBytes, 4);
-  wav.write('WAVEfmt ', 8, 'latin1');
-  wav.writeUInt32LE(16, 16);
-  wav.writeUInt16LE(1, 20);
-  wav.writeUInt16LE(channels, 22);
-  wav.writeUInt32LE(sampleRate, 24);
-  wav.writeUInt32LE(sampleRate * channels * 2, 28);
-  wav.writeUInt16LE(channels * 2, 32);
-  wav.writeUInt16LE(16, 34);
-  wav.write('data', 36, 'latin1');
-  wav.writeUInt32LE(dataBytes, 40);
-  return wav;
+  return Buffer.concat([wavHeader(dataBytes, sampleRate, channels, 16), Buffer.alloc(dataBytes)]);
 }
 
 /** Quotes one argument for a POSIX shell (bare when it is plainly safe). */
