@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Cluster, Redis } from 'ioredis';
 import { runKeys } from '../queue/keys.js';
 import { decodeRunMeta } from '../queue/run-meta.js';
+import type { ReviewRows } from '../queue/run-review.js';
 
 /**
  * What a run tells the operator about, by webhook (`TTS_NOTIFY_URL`) and command (`TTS_NOTIFY_CMD`):
@@ -44,10 +45,7 @@ export type RunFacts = {
   /** Why the fleet halted or the budget held the run (absent for `run.finished`). */
   readonly reason?: string;
   /** `run.needs_review`: the rows kept with a take that failed its checks (the first 100), with why. */
-  readonly needs_review?: {
-    readonly count: number;
-    readonly rows: readonly { readonly id: string; readonly reasons: string }[];
-  };
+  readonly needs_review?: ReviewRows;
 };
 
 /** The webhook's body (Standard Webhooks' `type`, `timestamp`, `data`); `id` is its `webhook-id`. */

@@ -1,7 +1,7 @@
 import type { Cluster, Redis } from 'ioredis';
 import type { Logger } from '../log.js';
 import type { RunNotifier } from './notify-queue.js';
-import { runKeys } from '../queue/keys.js';
+import { readReviewRows } from '../queue/run-review.js';
 import { runEventId, runFinishedEvent } from './run-event.js';
 
 export type RunFinishedInput = {
@@ -27,18 +27,13 @@ export async function raiseRunFinished(input: RunFinishedInput): Promise<void> {
   try {
     const finished = await runFinishedEvent(input.redis, input.prefix, input.run, input.outDir, input.nowMs);
     await input.notifier.raise(finished);
-    const key = runKeys(input.prefix, input.run).review;
-    const count = await input.redis.hlen(key);
-    if (count === 0) return;
-    const [, fields] = await input.redis.hscan(key, 0, 'COUNT', REVIEW_ROWS_SENT);
-    const rows: { id: string; reasons: string }[] = [];
-    for (let at = 0; at + 1 < fields.length && rows.length < REVIEW_ROWS_SENT; at += 2)
-      rows.push({ id: fields[at] ?? '', reasons: fields[at + 1] ?? '' });
+    const review = await readReviewRows(input.redis, input.prefix, input.run, REVIEW_ROWS_SENT);
+    if (review.count === 0) return;
     await input.notifier.raise({
       id: runEventId('run.needs_review', [finished.id]),
       type: 'run.needs_review',
       timestamp: finished.timestamp,
-      data: { ...finished.data, reason: `${count} rows need review`, needs_review: { count, rows } },
+      data: { ...finished.data, reason: `${review.count} rows need review`, needs_review: review },
     });
   } catch (error) {
     input.logger.warn(

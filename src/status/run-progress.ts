@@ -1,5 +1,9 @@
 import type { Queue } from 'bullmq';
 import { makeBudgetStore, type RunBudget } from '../queue/run-budget.js';
+import { readReviewRows, type ReviewRows } from '../queue/run-review.js';
+
+/** Rows shown by name in status's needs-review line. */
+const REVIEW_SHOWN = 5;
 import { describeWindow, makeWindowStore, windowState } from '../queue/run-window.js';
 import type { RedisClient } from '../redis/connection.js';
 import { readRunChapters, type RunChapters } from '../assembly/chapter-progress.js';
@@ -48,10 +52,7 @@ export type RunProgress = {
   /** A run with a daily window (`--window`): its line as status prints it, and whether it is open. */
   readonly window?: { readonly text: string; readonly open: boolean; readonly line: string };
   /** Rows kept with a take that failed its checks (`needs_review`): how many, and a few with why. */
-  readonly review?: {
-    readonly count: number;
-    readonly rows: readonly { readonly id: string; readonly reasons: string }[];
-  };
+  readonly review?: ReviewRows;
 };
 
 /** The queue as a whole: paused, and why when the API refused the account. */
@@ -173,7 +174,7 @@ export async function readProgress(options: ReadProgressOptions): Promise<RunPro
       readRunChapters({ redis, prefix, readPlan }, run),
       makeBudgetStore(redis, prefix).read(run),
       makeWindowStore(redis, prefix).read(run),
-      readReview(redis, keys.review),
+      readReviewRows(redis, prefix, run, REVIEW_SHOWN),
     ]);
     const nowMs = options.nowMs ?? Date.now();
     const progress = computeProgress({
@@ -203,17 +204,4 @@ export async function readProgress(options: ReadProgressOptions): Promise<RunPro
     });
   }
   return results;
-}
-
-/** Rows shown by name in status's needs-review line. */
-const REVIEW_SHOWN = 5;
-
-async function readReview(redis: RedisClient, key: string): Promise<NonNullable<RunProgress['review']>> {
-  const count = await redis.hlen(key);
-  if (count === 0) return { count, rows: [] };
-  const [, fields] = await redis.hscan(key, 0, 'COUNT', REVIEW_SHOWN * 2);
-  const rows: { id: string; reasons: string }[] = [];
-  for (let at = 0; at + 1 < fields.length && rows.length < REVIEW_SHOWN; at += 2)
-    rows.push({ id: fields[at] ?? '', reasons: fields[at + 1] ?? '' });
-  return { count, rows };
 }

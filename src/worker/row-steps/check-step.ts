@@ -1,6 +1,6 @@
 import type { ClipQa } from '../../qa/clip-qa.js';
 import type { RowProgress, SavedAudio, SavedQa } from '../../queue/row-progress.js';
-import { runKeys } from '../../queue/keys.js';
+import { noteReview } from '../../queue/run-review.js';
 import type { Row, RowContext } from './row-context.js';
 import { saveProgress } from './save-progress.js';
 import {
@@ -34,7 +34,8 @@ export async function checkStep(row: Row, context: RowContext): Promise<RowProgr
   const n = takes.length + 1;
   if (qa.verdict === 'pass') {
     await context.qa.learn(row.data.request, qa, clip);
-    if (!row.partOf) await noteReview(row, context, undefined);
+    if (!row.partOf)
+      await noteReview(context.redis, context.prefix, row.data.run, row.scriptRow.id, undefined);
     const progress = await saveProgress(row, {
       saved: withQa(saved, summary(qa, takes.length > 0 ? 'retaken' : 'pass', n)),
       takes: undefined,
@@ -65,7 +66,13 @@ export async function checkStep(row: Row, context: RowContext): Promise<RowProgr
   const best = betterTake([...takes, current]) ?? current;
   // An earlier take set aside by `retake` may have passed: it stays the row's audio, as `pass`.
   const passed = best.qaReasons === '';
-  await noteReview(row, context, passed ? undefined : best.qaReasons);
+  await noteReview(
+    context.redis,
+    context.prefix,
+    row.data.run,
+    row.scriptRow.id,
+    passed ? undefined : best.qaReasons,
+  );
   if (!passed)
     row.logger.warn(
       { event: 'qa_needs_review', reasons: best.qaReasons, takes: n },
@@ -111,13 +118,6 @@ export async function setAsideStep(row: Row): Promise<RowProgress> {
   });
   await moveAside(row, saved.file, take.takeFile);
   return progress;
-}
-
-/** The run's list of rows needing review (status shows it): the row noted with why, or taken off. */
-async function noteReview(row: Row, context: RowContext, reasons: string | undefined): Promise<void> {
-  const key = runKeys(context.prefix, row.data.run).review;
-  const id = row.scriptRow.id;
-  await (reasons === undefined ? context.redis.hdel(key, id) : context.redis.hset(key, id, reasons));
 }
 
 function summary(qa: ClipQa, status: SavedQa['status'], takes: number): SavedQa {
