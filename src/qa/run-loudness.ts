@@ -1,4 +1,5 @@
 import type { Cluster, Redis } from 'ioredis';
+import { luaScript, runScript } from '../redis/scripts.js';
 
 /** The integrated loudness of a run's clips, shared by the fleet, for `loudness` against the run's median. */
 export type RunLoudness = {
@@ -20,13 +21,17 @@ export function runLoudnessKey(prefix: string, run: string): string {
   return `${prefix}:run:${run}:qa-loudness`;
 }
 
-const MEDIAN_LUA = `
+const MEDIAN_LUA = luaScript(
+  'ttsRunLoudnessMedian',
+  1,
+  `
 local n = redis.call('ZCARD', KEYS[1])
 if n < tonumber(ARGV[1]) or n == 0 then return false end
 local middle = redis.call('ZRANGE', KEYS[1], math.floor((n - 1) / 2), math.floor(n / 2), 'WITHSCORES')
 if #middle == 2 then return middle[2] end
 return tostring((tonumber(middle[2]) + tonumber(middle[4])) / 2)
-`;
+`,
+);
 
 export function makeRunLoudness(redis: Redis | Cluster, options: RunLoudnessOptions): RunLoudness {
   const minClips = Math.max(1, options.minClips ?? 5);
@@ -36,7 +41,7 @@ export function makeRunLoudness(redis: Redis | Cluster, options: RunLoudnessOpti
       await redis.zadd(runLoudnessKey(options.prefix, run), lufs, rowId);
     },
     async median(run) {
-      const value = await redis.eval(MEDIAN_LUA, 1, runLoudnessKey(options.prefix, run), minClips);
+      const value = await runScript(redis, MEDIAN_LUA, [runLoudnessKey(options.prefix, run)], [minClips]);
       return value === null ? undefined : Number(value);
     },
   };

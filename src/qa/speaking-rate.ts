@@ -1,5 +1,6 @@
 import type { Cluster, Redis } from 'ioredis';
 import { speechWeight } from '../book/speech-weight.js';
+import { luaScript, runScript } from '../redis/scripts.js';
 
 /** The fleet's learned speaking rates, one per model and voice, shared through Redis. */
 export type SpeakingRateStore = {
@@ -29,14 +30,18 @@ export type SpeakingRateOptions = {
 const PLAUSIBLE_CPS = [3, 40] as const;
 
 /** Hash `n` (clips learned from), `cps` (the rate): plain mean for the first 1/alpha clips, then EWMA. */
-const RECORD_LUA = `
+const RECORD_LUA = luaScript(
+  'ttsSpeakingRate',
+  1,
+  `
 local n = tonumber(redis.call('HGET', KEYS[1], 'n') or '0')
 local cps = tonumber(redis.call('HGET', KEYS[1], 'cps') or '0')
 local weight = math.max(tonumber(ARGV[2]), 1 / (n + 1))
 cps = cps + weight * (tonumber(ARGV[1]) - cps)
 redis.call('HSET', KEYS[1], 'n', n + 1, 'cps', tostring(cps))
 return tostring(cps)
-`;
+`,
+);
 
 /** Hash: the learned rate of `model` spoken by `voice` (no voice: the model's default). */
 export function speakingRateKey(prefix: string, model: string, voice: string | null): string {
@@ -62,7 +67,12 @@ export function makeSpeakingRateStore(
       if (!(speechS >= minSpeechS)) return undefined;
       const cps = speechWeight(text) / speechS;
       if (cps < PLAUSIBLE_CPS[0] || cps > PLAUSIBLE_CPS[1]) return undefined;
-      const stored = await redis.eval(RECORD_LUA, 1, speakingRateKey(prefix, model, voice), cps, alpha);
+      const stored = await runScript(
+        redis,
+        RECORD_LUA,
+        [speakingRateKey(prefix, model, voice)],
+        [cps, alpha],
+      );
       return Number(stored);
     },
   };
