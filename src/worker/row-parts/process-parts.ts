@@ -60,13 +60,14 @@ export async function processParts(
  * parts' progress in Redis is the record; a stored sum would go stale as parts go on).
  */
 function wholeRecorder(whole: Row): Row {
+  const noSubmits = () => Promise.reject(new Error('a row sent in parts submits through its parts'));
   const held: ProgressStore = {
     load: () => Promise.resolve(undefined),
     save: (_id, progress) => Promise.resolve(progress),
-    begin: () => Promise.reject(new Error('a row sent in parts submits through its parts')),
-    answer: () => Promise.reject(new Error('a row sent in parts submits through its parts')),
-    cancel: () => Promise.reject(new Error('a row sent in parts submits through its parts')),
-    settle: () => Promise.reject(new Error('a row sent in parts submits through its parts')),
+    begin: noSubmits,
+    answer: noSubmits,
+    cancel: noSubmits,
+    settle: noSubmits,
   };
   return { ...whole, store: held, unsavedCalls: 0, countCalls: () => Promise.resolve(0) };
 }
