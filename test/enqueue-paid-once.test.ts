@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { Queue } from 'bullmq';
 import { ROWS_QUEUE } from '../src/queue/keys.js';
+import { assertBilledAtMostRecorded } from './helpers/billing.js';
 import { runCli } from './helpers/cli.js';
 import { enqueueRowsOk, rowCounts, type ScriptRow } from './helpers/enqueue-rows.js';
 import { nightRows, startNight, type Night } from './helpers/night.js';
@@ -31,7 +32,14 @@ function worker(env: Record<string, string>) {
   return started.rowWorker;
 }
 
-type Entry = { id: string; status: string; text_sha256: string; error: string | null; file: string | null };
+type Entry = {
+  id: string;
+  status: string;
+  text_sha256: string;
+  error: string | null;
+  file: string | null;
+  submits: number;
+};
 
 async function manifest(n: Night): Promise<Entry[]> {
   return JSON.parse(await readFile(join(n.outDir, 'manifest.json'), 'utf8').catch(() => '[]')) as Entry[];
@@ -116,9 +124,12 @@ test('a deleted audio file: report lists it and marks the row failed; enqueue re
   );
 
   assert.deepEqual(rowCounts(await enqueueRowsOk(n.target, rows)), { new: 1, unchanged: 0, skipped: 5 });
-  await finishedWith(n, rows);
+  const entries = await finishedWith(n, rows);
   await running.stop();
   const billed = n.sim.ledger().submits.filter((submit) => submit.text_sha256 === lost.text_sha256);
   assert.equal(billed.length, 2, 'made once, remade once');
   assert.equal(n.sim.ledger().submits.length, 7);
+  // Its manifest entry counts both: the text was billed twice.
+  assert.equal(entries.find((entry) => entry.id === 'gone-004')?.submits, 2);
+  assertBilledAtMostRecorded(n.sim.ledger(), entries);
 });

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { Queue } from 'bullmq';
@@ -8,9 +9,13 @@ import { resolveRowDefaults } from '../src/enqueue/row-defaults.js';
 import { scanScript } from '../src/enqueue/scan-script.js';
 import { ROWS_QUEUE } from '../src/queue/keys.js';
 import { loadSettings } from '../src/settings.js';
-import { enqueueRowsOk } from './helpers/enqueue-rows.js';
+import { assertBilledAtMostRecorded } from './helpers/billing.js';
+import { startCli } from './helpers/cli.js';
+import { enqueueRowsOk, rowCounts } from './helpers/enqueue-rows.js';
 import { nightRows, startNight } from './helpers/night.js';
 import { finishedManifest, until } from './helpers/processes.js';
+import { startRedisGate } from './helpers/redis-gate.js';
+import { sha256 } from './helpers/rows.js';
 import { startTestWorker } from './helpers/worker.js';
 
 // Defect 1, the read order: a worker records a row's outcome, then BullMQ removes its completed
@@ -72,4 +77,58 @@ test('rows finishing while a re-enqueue compares are skipped, not queued again',
   const { counts } = await reconciling;
   assert.equal(counts.new, 0, JSON.stringify(counts));
   assert.equal(counts.skipped + counts.unchanged, rows.length);
+});
+
+test('a row queued again while a worker still holds its finished job is made again, not lost', async () => {
+  const n = await startNight();
+  cleanups.push(() => n.close());
+  const rows = nightRows(3, 'held');
+  await enqueueRowsOk(n.target, rows);
+  // The worker's Redis traffic is held right before BullMQ marks held-002's job completed: the
+  // row is recorded and its file written, the job still active under the worker's lock.
+  const gate = await startRedisGate(
+    { host: '127.0.0.1', port: n.redis.port },
+    (args) => args.includes('completed') && args.some((arg) => arg.startsWith('night/held-002/')),
+  );
+  cleanups.push(() => gate.close());
+  const { rowWorker } = startTestWorker({ env: { ...n.env, REDIS_URL: gate.url }, lockDurationMs: 60_000 });
+  cleanups.push(() => rowWorker.stop());
+  await gate.held;
+  const line = (await n.lines()).find((entry) => entry['id'] === 'held-002');
+  assert.equal(line?.['status'], 'completed');
+  await rm(join(n.outDir, String(line['file'])));
+
+  const script = n.target.scriptPath;
+  const enqueue = startCli(['enqueue', script, '--run', 'night'], {
+    ...n.env,
+    TTS_OUT_DIR: n.target.outRoot,
+  });
+  let exited = false;
+  void enqueue.done.finally(() => (exited = true));
+  await until(() => exited || enqueue.stderr().includes('waiting for a worker'), 'enqueue to wait or end');
+  assert.match(enqueue.stderr(), /waiting for a worker to let go of the job of row held-002/);
+  gate.release();
+  const outcome = await enqueue.done;
+  assert.equal(outcome.code, 0, outcome.stderr);
+  assert.deepEqual(rowCounts(outcome.stdout), { new: 1, unchanged: 0, skipped: 2 });
+
+  // Made again: a second manifest line for it, then the run's manifest written with that take.
+  let remade: Record<string, unknown> | undefined;
+  await until(async () => {
+    const lines = (await n.lines()).filter((entry) => entry['id'] === 'held-002');
+    remade = lines.length >= 2 ? lines.at(-1) : undefined;
+    return remade !== undefined;
+  }, 'held-002 to be made again');
+  let entries: Record<string, unknown>[] | undefined;
+  await until(() => {
+    entries = finishedManifest(n.outDir, rows.length);
+    const entry = entries?.find((row) => row['id'] === 'held-002');
+    return entry?.['request_id'] === remade?.['request_id'];
+  }, 'the manifest with the new take');
+  assert.ok(entries);
+  for (const entry of entries) assert.equal(entry['status'], 'completed', String(entry['id']));
+  const text = sha256(rows[1]?.text ?? '');
+  assert.equal(n.sim.ledger().submits.filter((submit) => submit.text_sha256 === text).length, 2);
+  assert.equal(entries.find((entry) => entry['id'] === 'held-002')?.['submits'], 2);
+  assertBilledAtMostRecorded(n.sim.ledger(), entries);
 });

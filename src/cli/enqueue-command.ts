@@ -210,6 +210,7 @@ export const runEnqueueCommand = defineCommand(HELP, ARGS, async ({ values, posi
         progress,
         signal: context.signal,
         spool,
+        notice: (message) => context.stderr.write(`note: ${message}\n`),
       },
     );
     context.stdout.write(enqueueSummary(run, outDir, result, scan, scheduledAt, Date.now()));

@@ -38,7 +38,12 @@ export type ClassifyState = {
 export async function classifyRows(
   state: ClassifyState,
   rows: readonly ScriptRowRef[],
-): Promise<{ readonly kinds: RowKind[]; readonly previous: (string | null)[] }> {
+): Promise<{
+  readonly kinds: RowKind[];
+  readonly previous: (string | null)[];
+  /** Submits recorded by a completed outcome of the row's current content (0 if none). */
+  readonly submits: number[];
+}> {
   const { redis, queue, run, outDir } = state;
   const ids = rows.map((row) => row.id);
   const [previous, jobsExist] = await Promise.all([
@@ -64,5 +69,5 @@ export async function classifyRows(
     }
     return jobThere ? 'unchanged' : 'requeued';
   });
-  return { kinds, previous };
+  return { kinds, previous, submits: completed.map((outcome) => outcome?.submits ?? 0) };
 }

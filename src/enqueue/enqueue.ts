@@ -48,6 +48,8 @@ export type EnqueueDeps = {
   readonly spool: RowSpool;
   /** How long to wait for another enqueue of the run, and the lock's TTL (defaults: 30 s each). */
   readonly lock?: EnqueueLockOptions;
+  /** A line for the person enqueueing, printed as it happens (e.g. waiting for a worker). */
+  readonly notice?: (message: string) => void;
 };
 
 export type EnqueueResult = RowCounts & {
@@ -142,7 +144,15 @@ async function enqueueLocked(
       plan.chapters,
     );
     deps.progress.start('checking', scan.validRows, 'rows');
-    const state = { redis, queue: deps.queue, prefix, run, outDir: plan.outDir, signal: deps.signal };
+    const state = {
+      redis,
+      queue: deps.queue,
+      prefix,
+      run,
+      outDir: plan.outDir,
+      signal: deps.signal,
+      notice: deps.notice,
+    };
     const reconciled = await reconcileRun(state, scan, (checked) => deps.progress.update(checked));
     const { needsJob } = reconciled;
     deps.signal.throwIfAborted();

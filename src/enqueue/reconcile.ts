@@ -1,7 +1,9 @@
 import type { Queue } from 'bullmq';
 import type { RedisClient } from '../redis/connection.js';
 import { rowJobId, runKeys } from '../queue/keys.js';
+import { makeProgressStore, prepareRetry } from '../queue/row-progress.js';
 import { classifyRows, type RowKind, type ScriptRowRef } from './classify-rows.js';
+import { removeFinishingJobs } from './remove-finishing-jobs.js';
 import type { ScriptScan } from './scan-script.js';
 
 /** Rows per round trip while comparing the script with the run in Redis. */
@@ -39,6 +41,8 @@ export type RunState = {
   /** Absolute output directory of the run. */
   readonly outDir: string;
   readonly signal?: AbortSignal | undefined;
+  /** A line for the person enqueueing (enqueue waits for a worker to let go of a job). */
+  readonly notice?: ((message: string) => void) | undefined;
 };
 
 /** Removes a job unless a worker holds it (an active job finishes; its outcome no longer counts). */
@@ -75,13 +79,17 @@ export async function reconcileRun(
     }
     if (rows.length === 0) continue;
     state.signal?.throwIfAborted();
-    const { kinds, previous }: { kinds: readonly RowKind[]; previous: readonly (string | null)[] } = fresh
-      ? { kinds: rows.map(() => 'changed' as const), previous: [] }
+    const { kinds, previous, submits } = fresh
+      ? { kinds: rows.map((): RowKind => 'changed'), previous: [], submits: [] }
       : await classifyRows(state, rows);
 
     const changed: { id: string; hash: string }[] = [];
     const cleared: string[] = [];
     const staleJobs: string[] = [];
+    /** Rows whose new job has the id of their old one: it must be gone before the new one is added. */
+    const sameId: ScriptRowRef[] = [];
+    /** Rows made before whose audio is gone: made again, their earlier submits still counted. */
+    const remade: { id: string; hash: string; submits: number }[] = [];
     rows.forEach((row, at) => {
       const kind = kinds[at];
       if (kind === 'skipped') counts.skipped += 1;
@@ -93,9 +101,15 @@ export async function reconcileRun(
         const old = previous[at] ?? null;
         if (kind === 'changed') changed.push(row);
         if (kind === 'changed' && old !== null) staleJobs.push(rowJobId(run, row.id, old));
-        if (kind === 'requeued-stale-job') staleJobs.push(rowJobId(run, row.id, row.hash));
+        if (kind === 'requeued-stale-job') sameId.push(row);
+        const paid = submits[at] ?? 0;
+        if (kind !== 'changed' && paid > 0) remade.push({ ...row, submits: paid });
       }
     });
+    // Before their outcomes are cleared: a row whose old job cannot be removed stays as it was.
+    if (sameId.length > 0) await removeFinishingJobs(state, sameId);
+    // The outcome that counted a remade row's submits goes: its progress counts them from here.
+    await carrySubmits(state, remade);
 
     const transaction = redis.multi();
     if (changed.length > 0) transaction.hset(keys.rows, ...changed.flatMap((row) => [row.id, row.hash]));
@@ -118,6 +132,20 @@ export async function reconcileRun(
 
   counts.removed = await removeGoneRows(state, scan);
   return { counts, needsJob };
+}
+
+/**
+ * A row made before whose audio is gone is made again for the same text: its new submits add to
+ * the ones its completed outcome recorded, so that its manifest entry counts every time the API
+ * billed that text (a row sent in parts keeps its counts in its parts' progress).
+ */
+async function carrySubmits(
+  state: RunState,
+  rows: readonly { readonly id: string; readonly hash: string; readonly submits: number }[],
+): Promise<void> {
+  if (rows.length === 0) return;
+  const store = makeProgressStore(state.redis, state.prefix, state.run);
+  await Promise.all(rows.map((row) => prepareRetry(store, row.id, row.hash, row.submits, 'resubmit')));
 }
 
 /** A row of an earlier enqueue that this script no longer has (or has as an invalid row). */

@@ -14,14 +14,24 @@ export async function runCli(
   cwd = process.cwd(),
   signal = new AbortController().signal,
 ): Promise<CliOutcome> {
+  return startCli(args, env, cwd, signal).done;
+}
+
+/** `runCli`, whose output can be read while the command runs. */
+export function startCli(
+  args: readonly string[],
+  env: Readonly<Record<string, string>>,
+  cwd = process.cwd(),
+  signal = new AbortController().signal,
+): { readonly done: Promise<CliOutcome>; readonly stderr: () => string } {
   const stdout = collector();
   const stderr = collector();
-  const code = await main([...args], {
+  const done = main([...args], {
     stdout: stdout.stream,
     stderr: stderr.stream,
     env,
     cwd,
     signal,
-  });
-  return { code, stdout: stdout.text(), stderr: stderr.text() };
+  }).then((code) => ({ code, stdout: stdout.text(), stderr: stderr.text() }));
+  return { done, stderr: stderr.text };
 }

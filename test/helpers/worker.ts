@@ -38,6 +38,8 @@ export type TestWorkerOptions = {
   readonly env: Readonly<Record<string, string>>;
   readonly logLines?: string[];
   readonly concurrency?: number;
+  /** BullMQ's lock duration (default 5 s). */
+  readonly lockDurationMs?: number;
 };
 
 /** An in-process row worker on settings built from `env` (as the CLI would). */
@@ -47,7 +49,7 @@ export function startTestWorker(options: TestWorkerOptions): { rowWorker: RowWor
   const rowWorker = makeRowWorker({
     settings,
     logger,
-    lockDurationMs: 5000,
+    lockDurationMs: options.lockDurationMs ?? 5000,
     ...(options.concurrency ? { concurrency: options.concurrency } : {}),
   });
   return { rowWorker, settings };
