@@ -103,6 +103,30 @@ return save(p)
 `,
 );
 
+// ARGV: id, hash, fallback, submits the row's journal counts, reason, the journal's last request
+// JSON or ''. Redis came back without some of the row's submits (a failover, an older snapshot):
+// they are counted again, each with the reason, and an answered request it forgot is awaited.
+export const RECOUNT = script(
+  'ttsRecountSubmits',
+  1,
+  `
+local p = load()
+local n = tonumber(ARGV[4])
+if n > p['submits'] then
+  for _ = 1, n - p['submits'] do p['reasons'] = joined(p['reasons'], ARGV[5]) end
+  p['submits'] = n
+  if ARGV[6] ~= '' and p['saved'] == nil then
+    local request = cjson.decode(ARGV[6])
+    if p['lastRequestId'] ~= request['requestId'] then
+      p['current'] = request
+      p['lastRequestId'] = request['requestId']
+    end
+  end
+end
+return save(p)
+`,
+);
+
 // ARGV: id, hash, fallback, new progress JSON. Everything but the billing fields, which only
 // the operations above change; calls never go down.
 export const SAVE = script(

@@ -1,6 +1,6 @@
 import type { RedisClient } from '../redis/connection.js';
 import { runScript, type LuaScript } from '../redis/scripts.js';
-import { ANSWER, BEGIN, CANCEL, SAVE, SETTLE } from './row-progress-lua.js';
+import { ANSWER, BEGIN, CANCEL, RECOUNT, SAVE, SETTLE } from './row-progress-lua.js';
 import { runKeys } from './keys.js';
 
 /** A submitted request whose result is still to be fetched. Stored before anything else happens. */
@@ -120,6 +120,17 @@ export type ProgressStore = {
   answer(id: string, fallback: RowProgress, token: string, request: SubmittedRequest): Promise<RowProgress>;
   cancel(id: string, fallback: RowProgress, token: string): Promise<RowProgress>;
   settle(id: string, fallback: RowProgress, token: string, reason: string): Promise<RowProgress>;
+  /**
+   * Raises the row's count to `submits` (its journal's) when Redis counts fewer, each one added
+   * with `reason`; `last`, an answered request Redis forgot, is then awaited (unless audio is saved).
+   */
+  recount(
+    id: string,
+    fallback: RowProgress,
+    submits: number,
+    reason: string,
+    last: SubmittedRequest | undefined,
+  ): Promise<RowProgress>;
   save(id: string, progress: RowProgress): Promise<RowProgress>;
 };
 
@@ -145,6 +156,8 @@ export function makeProgressStore(redis: RedisClient, prefix: string, run: strin
     answer: (id, fallback, token, request) => run1(ANSWER, id, fallback, token, JSON.stringify(request)),
     cancel: (id, fallback, token) => run1(CANCEL, id, fallback, token),
     settle: (id, fallback, token, reason) => run1(SETTLE, id, fallback, token, reason),
+    recount: (id, fallback, submits, reason, last) =>
+      run1(RECOUNT, id, fallback, String(submits), reason, last ? JSON.stringify(last) : ''),
     save: (id, progress) => run1(SAVE, id, progress, JSON.stringify(progress)),
   };
 }

@@ -6,7 +6,7 @@ import { rowParts } from '../queue/row-parts.js';
 import { readRowOutcomes } from '../queue/run-outcomes.js';
 import { isSafeName, NAME_RULE } from '../script/row-id.js';
 import { failRow } from './row-error.js';
-import { progressFromJournal } from './row-journal.js';
+import { loadRowProgress } from './row-journal.js';
 import { makeRow, type RowJob } from './make-row.js';
 import { cleanUpParts, processParts } from './row-parts/process-parts.js';
 import { runSteps } from './row-steps/run-steps.js';
@@ -43,9 +43,8 @@ async function loadRow(
   const data = job.data;
   const logger = context.logger.child({ run: data.run, row: data.id, job: job.id });
   const store = makeProgressStore(context.redis, context.prefix, data.run);
-  const [outDir, stored, [outcome]] = await Promise.all([
+  const [outDir, [outcome]] = await Promise.all([
     context.runDir(data.run),
-    store.load(data.id, data.contentHash),
     readRowOutcomes(context.redis, context.prefix, data.run, [data.id]),
   ]);
   const same = outcome?.contentHash === data.contentHash ? outcome : undefined;
@@ -53,18 +52,17 @@ async function loadRow(
   // A job enqueue did not make (planted in Redis) may carry any id: no file is named after it.
   const rowId = isSafeName(data.id);
   // A version Redis has no progress for starts from the submits its outcome recorded (a retried
-  // row), or from the output directory's journal (Redis forgot the row while it was in flight).
+  // row), or from the output directory's journal (Redis forgot the row while it was in flight);
+  // one whose journal counts more submits than Redis does, from the journal's count.
   // A row sent in parts keeps its submits in its parts: its own progress is only their sum.
   const recorded = same?.submits ?? 0;
-  const progress: RowProgress =
-    stored ??
-    (await progressFromJournal(
-      { journal, store, logger },
-      data.id,
-      data.contentHash,
-      recorded,
-      rowId && rowParts(data) === undefined,
-    ));
+  const progress: RowProgress = await loadRowProgress(
+    { journal, store, logger },
+    data.id,
+    data.contentHash,
+    recorded,
+    rowId && rowParts(data) === undefined,
+  );
   const rowJob: RowJob = {
     lock: { key: `${job.queueQualifiedName}:${job.id}:lock`, token },
     attempt: job.attemptsStarted || job.attemptsMade + 1,
@@ -82,7 +80,7 @@ async function loadRow(
     audioTarget: { dir: outDir, name: data.id },
   });
   if (!rowId) await failRow(row, context, `\`${data.id}\` is not a row id (${NAME_RULE})`, 'resubmit');
-  if (same?.status === 'completed' && !stored?.saved) {
+  if (same?.status === 'completed' && !progress.saved) {
     // Recorded, and its manifest line written (a job added again for a finished row): nothing to pay for.
     logger.info({ event: 'already_recorded' }, 'row already has its outcome; not submitting');
     // Its last worker may have been stopped between noting the line and removing the journal.

@@ -39,3 +39,32 @@ export async function progressFromJournal(
     lastRequestId: found.last?.requestId,
   });
 }
+
+/** Why a submit only the journal remembers was made: Redis lost it (a failover, an older snapshot). */
+export const FORGOTTEN_SUBMIT = 'redis-forgot';
+
+/**
+ * A row's (or a part's) progress as the worker taking it starts from: Redis's, unless the journal
+ * on disk holds more submits than it (Redis came back without its last writes: a failover to a
+ * replica that had not received them, a restart from an older snapshot). Then the journal's
+ * count is kept, each forgotten submit with the reason `redis-forgot`, and its last answered
+ * request is polled again rather than paid for anew. No progress in Redis: from the journal alone.
+ */
+export async function loadRowProgress(
+  deps: JournalDeps,
+  id: string,
+  contentHash: string,
+  recordedSubmits: number,
+  read = true,
+): Promise<RowProgress> {
+  const stored = await deps.store.load(id, contentHash);
+  if (stored === undefined) return progressFromJournal(deps, id, contentHash, recordedSubmits, read);
+  if (!read) return stored;
+  const found = await deps.journal.read(id, contentHash);
+  if (!found || found.submits <= stored.submits) return stored;
+  deps.logger.warn(
+    { event: 'progress_behind_journal', submits: stored.submits, journal: found.submits },
+    "Redis forgot some of this row's submits: counting them from the submit journal in the output directory",
+  );
+  return deps.store.recount(id, stored, found.submits, FORGOTTEN_SUBMIT, found.last);
+}

@@ -3,8 +3,8 @@ import { once } from 'node:events';
 
 /**
  * A TCP proxy in front of a Redis server that reads the commands its clients send (RESP arrays).
- * Once a command matches `holdWhen`, that command and everything after it on the same connection
- * wait until `release()`: a worker held right before one write, at an exact point of its work.
+ * Once a command matches `holdWhen`, that command (`before`, the default) or the ones after it
+ * (`after`) wait on that connection until `release()`: a worker held at an exact point of its work.
  */
 export type RedisGate = {
   readonly url: string;
@@ -40,6 +40,7 @@ function parseCommand(buffer: Buffer, from: number): { args: string[]; end: numb
 export async function startRedisGate(
   target: { readonly host: string; readonly port: number },
   holdWhen: (args: readonly string[]) => boolean,
+  where: 'before' | 'after' = 'before',
 ): Promise<RedisGate> {
   let released = false;
   let markHeld = () => {};
@@ -61,17 +62,18 @@ export async function startRedisGate(
         const command = parseCommand(pending, at);
         if (command === undefined) break;
         const raw = pending.subarray(at, command.end);
-        if (!holding && !released && holdWhen(command.args)) {
+        const matches = !holding && !released && holdWhen(command.args);
+        if (matches) {
           holding = true;
-          markHeld();
           waiting.push(() => {
             holding = false;
             for (const bytes of heldBytes) upstream.write(bytes);
             heldBytes = [];
           });
         }
-        if (holding) heldBytes.push(Buffer.from(raw));
+        if (holding && !(matches && where === 'after')) heldBytes.push(Buffer.from(raw));
         else upstream.write(raw);
+        if (matches) markHeld();
         at = command.end;
       }
       pending = pending.subarray(at);

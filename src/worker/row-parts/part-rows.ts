@@ -12,7 +12,7 @@ import {
 } from '../../queue/row-progress.js';
 import { PARTS_DIR, type RowPart } from '../../queue/row-parts.js';
 import { makeRow } from '../make-row.js';
-import { progressFromJournal } from '../row-journal.js';
+import { loadRowProgress } from '../row-journal.js';
 import { resubmitReasons } from '../row-steps/manifest-line.js';
 import type { Row, RowContext } from '../row-steps/row-context.js';
 import { saveProgress } from '../row-steps/save-progress.js';
@@ -44,9 +44,7 @@ export async function loadPart(
     meta: whole.data.meta,
     contentHash: part.contentHash,
   };
-  const progress =
-    (await store.load(part.key, part.contentHash)) ??
-    (await progressFromJournal({ journal, store, logger }, part.key, part.contentHash, 0));
+  const progress = await loadRowProgress({ journal, store, logger }, part.key, part.contentHash, 0);
   const row = makeRow(context, {
     data,
     job: { lock: whole.lock, attempt: whole.attempt },

@@ -68,6 +68,7 @@ function wholeRecorder(whole: Row): Row {
     answer: noSubmits,
     cancel: noSubmits,
     settle: noSubmits,
+    recount: noSubmits,
   };
   return { ...whole, store: held, unsavedCalls: 0, countCalls: () => Promise.resolve(0) };
 }
