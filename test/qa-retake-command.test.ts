@@ -31,12 +31,13 @@ test('retake: a person asks for a new take of a finished row; it is a counted su
   cleanups.push(() => rowWorker.stop());
   await until(() => finishedManifest(n.outDir, 3) !== undefined, 'the run to finish');
 
-  // Refused: an unknown row, a flag not supported yet.
+  // Refused: an unknown row, a voice no model has (--voice and --temperature: qa-retake-override.test.ts).
   const unknown = await runCli(['retake', '--run', 'night', '--id', 'nope'], n.env);
   assert.equal(unknown.code, 2);
   assert.match(unknown.stderr, /run `night` has no row `nope`/);
-  const voice = await runCli(['retake', '--run', 'night', '--id', 't1', '--voice', 'Puck'], n.env);
+  const voice = await runCli(['retake', '--run', 'night', '--id', 't1', '--voice', 'Nobody'], n.env);
   assert.equal(voice.code, 2);
+  assert.match(voice.stderr, /Expected `--voice` to be one of the Gemini voices/);
 
   const lines = (await n.lines()).length;
   const asked = await runCli(['retake', '--run', 'night', '--id', 't1'], n.env);

@@ -2,6 +2,7 @@ import type { Queue } from 'bullmq';
 import type { RedisClient } from '../redis/connection.js';
 import { rowJobId, runKeys } from '../queue/keys.js';
 import { makeProgressStore, prepareRetry } from '../queue/row-progress.js';
+import { dropOverrides } from '../queue/row-overrides.js';
 import { classifyRows, type RowKind, type ScriptRowRef } from './classify-rows.js';
 import { removeFinishingJobs } from './remove-finishing-jobs.js';
 import type { ScriptScan } from './scan-script.js';
@@ -114,6 +115,9 @@ export async function reconcileRun(
     const transaction = redis.multi();
     if (changed.length > 0) transaction.hset(keys.rows, ...changed.flatMap((row) => [row.id, row.hash]));
     if (cleared.length > 0) transaction.hdel(keys.outcomes, ...cleared);
+    // A person's override holds for the version it was asked for: an edited row is the script's again.
+    const edited = changed.map((row) => row.id);
+    dropOverrides(transaction, state.prefix, run, edited);
     if (fresh) {
       // Nothing to compare, nothing stale: only the writes, a few in flight. All of them are
       // awaited below, before any job is added.
@@ -169,11 +173,11 @@ async function removeGoneRows(state: RunState, scan: ScriptScan): Promise<number
     }
     if (gone.length === 0) continue;
     const ids = gone.map((row) => row.id);
-    await state.redis
+    const transaction = state.redis
       .multi()
       .hdel(keys.rows, ...ids)
-      .hdel(keys.outcomes, ...ids)
-      .exec();
+      .hdel(keys.outcomes, ...ids);
+    await dropOverrides(transaction, state.prefix, state.run, ids).exec();
     await Promise.all(gone.map((row) => removeJob(state.queue, rowJobId(state.run, row.id, row.hash))));
     removed += gone.length;
   } while (cursor !== '0');

@@ -44,7 +44,15 @@ export type ManifestEntry = {
   readonly parts?: readonly ManifestPart[];
   /** The clip's checks (src/qa): a completed row's, once checked. */
   readonly qa?: ManifestQa;
+  /**
+   * What a person changed of the script's request with `tts-batch retake --voice --temperature`
+   * (only the fields changed): `voice_1` and `temperature` of the entry are then the effective
+   * ones, those of the audio file.
+   */
+  readonly override?: ManifestOverride;
 };
+
+export type ManifestOverride = { readonly voice_1?: string; readonly temperature?: number };
 
 /**
  * `pass`: the first take passed every check; `retaken`: a later take did (each take a counted

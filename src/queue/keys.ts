@@ -29,6 +29,11 @@ export function runKeys(prefix: string, run: string) {
     budget: `${base}:budget`,
     /** Hash: row id -> the failed checks of the take it kept (`qa.status: needs_review`), for status. */
     review: `${base}:qa-review`,
+    /**
+     * Hash: row id -> JSON of what a person changed of the row's request with `retake --voice
+     * --temperature`, for the row's content hash it was asked for (see row-overrides.ts).
+     */
+    overrides: `${base}:overrides`,
     /** Hash: `chapter:<index>` / `book` -> JSON of what was assembled (see assembly/assembly-state.ts). */
     assembly: `${base}:assembly`,
     /** String with PX: the token of the assembly job putting its outputs in place (see assembly/finish-lock.ts). */

@@ -11,6 +11,12 @@ export type RowRequest = {
   readonly temperature: number;
 };
 
+/** What a person changed of a row's request with `tts-batch retake --voice --temperature` (see row-overrides.ts). */
+export type RequestOverride = {
+  readonly voice_1?: string;
+  readonly temperature?: number;
+};
+
 /**
  * The BullMQ job payload of one script row: what the row is, never where it goes or how far it
  * got. The output directory comes from the run's metadata (a job's data can be edited from the
@@ -35,6 +41,12 @@ export type RowJobData = {
    * Absent for a row sent whole.
    */
   readonly parts?: readonly string[];
+  /**
+   * Never in a job: set by the worker when it loads the row, from the run's `overrides` hash, when
+   * a person asked for another voice or temperature for this version of the row (`request` is
+   * then the effective one). What a job carries here is ignored.
+   */
+  readonly override?: RequestOverride;
   /** Ignored by the worker (older jobs carried it); the run's metadata says where files go. */
   readonly outDir?: string;
 };

@@ -6,20 +6,34 @@ import { emptyProgress, makeProgressStore, type SavedAudio } from '../queue/row-
 import type { RowOutcome } from '../queue/row-outcome-codec.js';
 import { GEMINI_PCM, WAV_HEADER_BYTES } from '../segmind/audio.js';
 import { readRowOutcomes } from '../queue/run-outcomes.js';
+import type { RequestOverride } from '../queue/row-job.js';
+import { changeOf, mergeOverride, readOverride, writeOverride } from '../queue/row-overrides.js';
+import { asksForChange, checkRetakeFlags, type RetakeFlags } from './retake-flags.js';
 import { rowJobFromScript } from './row-job-from-script.js';
+
+/** What a retake asked for: the row's override from now on (undefined: the script's request), and warnings to show. */
+export type RetakeAsked = {
+  /** `--voice` or `--temperature` given: the new take replaces the old one (kept even if it fails its checks). */
+  readonly replaces: boolean;
+  readonly override: RequestOverride | undefined;
+  readonly warnings: readonly string[];
+};
 
 /**
  * Asks for a new take of a finished row (`tts-batch retake`): its saved take is marked to be set
  * aside, its outcome dropped (the run is unfinished again, its counters without that take's
  * audio), and its job sent back to the queue. A worker then keeps the old take aside, submits
  * again (a counted submit, reason `retake`), checks the new take, and keeps the better one.
+ * With `--voice` / `--temperature` the row's override is written with the outcome's removal
+ * (see row-overrides.ts), and the new take replaces the old one whatever its checks say.
  */
 export async function retakeRow(
   session: QueueSession,
   run: string,
   id: string,
   settings: { readonly maxChars: number; readonly chunkChars: number },
-): Promise<void> {
+  flags: RetakeFlags = {},
+): Promise<RetakeAsked> {
   const { queue, redis, prefix } = session;
   const keys = runKeys(prefix, run);
   const contentHash = await redis.hget(keys.rows, id);
@@ -41,23 +55,29 @@ export async function retakeRow(
   }
   if (entry.data.parts !== undefined)
     throw new UsageError(`row \`${id}\` was sent in parts: a new take of a long row is not supported yet`);
+  const checked = checkRetakeFlags(flags, entry.data.request);
+  const replaces = asksForChange(flags);
+  const held = await readOverride(redis, prefix, run, id, contentHash);
+  const override = replaces ? mergeOverride(held, checked.change, entry.data.request, contentHash) : held;
   const store = makeProgressStore(redis, prefix, run);
   // A finished row's progress is dropped once its line is written: its take is the outcome's file.
   const progress = (await store.load(id, contentHash)) ?? emptyProgress(contentHash, outcome.submits);
   const saved = progress.saved ?? takeOfOutcome(outcome);
   if (saved === undefined) throw new UsageError(`row \`${id}\` has no file to take again`);
-  await store.save(id, { ...progress, saved, takeAgain: 'retake' });
-  await redis
+  await store.save(id, { ...progress, saved, takeAgain: replaces ? 'override' : 'retake' });
+  const transaction = redis
     .multi()
     .hdel(keys.outcomes, id)
     .hincrby(keys.stats, 'completed', -1)
-    .hincrby(keys.stats, 'audio_ms', -Math.round(saved.durationS * 1000))
-    .exec();
+    .hincrby(keys.stats, 'audio_ms', -Math.round(saved.durationS * 1000));
+  if (replaces) writeOverride(transaction, prefix, run, id, override);
+  await transaction.exec();
   const job = await queue.getJob(entry.opts.jobId);
   if (job && (await job.getState()) !== 'completed')
     throw new UsageError(`row \`${id}\` is already being made again`);
   await job?.remove();
   await queue.add(entry.name, entry.data, entry.opts);
+  return { replaces, override: override && changeOf(override), warnings: checked.warnings };
 }
 
 /** The saved take an outcome describes (its length from a WAV's size; an MP3's is not known here). */

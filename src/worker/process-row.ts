@@ -3,6 +3,7 @@ import type { RowJobData } from '../queue/row-job.js';
 import { makeSubmitJournal } from '../output/submit-journal.js';
 import { makeProgressStore, type RowProgress } from '../queue/row-progress.js';
 import { rowParts } from '../queue/row-parts.js';
+import { withRowOverride } from '../queue/row-overrides.js';
 import { readRowOutcomes } from '../queue/run-outcomes.js';
 import { isSafeName, NAME_RULE } from '../script/row-id.js';
 import { failRow } from './row-error.js';
@@ -40,7 +41,7 @@ async function loadRow(
   context: RowContext,
   signal: AbortSignal,
 ): Promise<Row | 'done'> {
-  const data = job.data;
+  const data = await withRowOverride(context.redis, context.prefix, job.data);
   const logger = context.logger.child({ run: data.run, row: data.id, job: job.id });
   const store = makeProgressStore(context.redis, context.prefix, data.run);
   const [outDir, [outcome]] = await Promise.all([

@@ -48,6 +48,7 @@ export function manifestEntry(
     metadata: data.meta,
     ...(parts ? { parts } : {}),
     ...(saved?.qa ? { qa: manifestQa(saved.qa) } : {}),
+    ...(data.override ? { override: data.override } : {}),
   };
 }
 

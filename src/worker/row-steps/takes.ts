@@ -9,6 +9,12 @@ export type SavedTake = SavedAudio & {
   readonly takeFile: string;
   readonly qaReasons: string;
   readonly measured: Readonly<Record<string, number | string | null>>;
+  /**
+   * Set aside by a retake with another voice or temperature (`retake --voice --temperature`): a
+   * take of the version the person replaced, never kept over a take of the new one, removed once
+   * the new one is kept.
+   */
+  readonly superseded?: boolean;
 };
 
 export function readTakes(progress: RowProgress): SavedTake[] {
