@@ -129,7 +129,10 @@ export function makeRowWorker(options: RowWorkerOptions): RowWorker {
     }),
   };
 
+  /** Rows this worker holds now: a stop that cannot reach Redis leaves them to their locks. */
+  let inHand = 0;
   const processor = async (job: Job<RowJobData>, token?: string) => {
+    inHand += 1;
     try {
       await processRow(job, token ?? '', context, stopping.signal);
       // Every way a row ends done (also found already recorded): its chapter may be complete now.
@@ -149,6 +152,8 @@ export function makeRowWorker(options: RowWorkerOptions): RowWorker {
       if (error instanceof LetGo) throw new DelayedError(error.message);
       if (error instanceof RowFailed) throw new UnrecoverableError(error.message);
       throw error;
+    } finally {
+      inHand -= 1;
     }
   };
 
@@ -199,10 +204,17 @@ export function makeRowWorker(options: RowWorkerOptions): RowWorker {
           closing.then(() => true),
           delay(settings.shutdownGraceMs + CLOSE_BOUND_MS, false, { ref: false }),
         ]);
-        if (!closed) {
+        if (!closed && inHand > 0) {
           logger.error(
-            { event: 'stop_without_redis' },
+            { event: 'stop_without_redis', rows: inHand },
             'could not hand rows back (Redis unreachable?): they return to the queue when their locks expire',
+          );
+        } else if (!closed) {
+          // Seen after a Redis Cluster failover: BullMQ's close waits on a connection that no
+          // longer answers. No row is in hand, so nothing is left behind.
+          logger.warn(
+            { event: 'stop_slow' },
+            'BullMQ did not close its Redis connections in time; no row was in hand, nothing is left behind',
           );
         }
       } finally {
