@@ -17,6 +17,9 @@ export type ChaosRedis = {
   stop(): Promise<void>;
 };
 
+/** How long a killed master's replica is given to take over (the local cluster's node timeout is ~1 s). */
+const TAKE_OVER_MS = 30_000;
+
 /**
  * `aof`/`empty`: a redis-server (with AOF, or keeping nothing), killed and restarted. `failover`:
  * 3 masters with a replica each; the crash SIGKILLs the master of the prefix's slot (its replica
@@ -63,8 +66,24 @@ export async function startChaosRedis(crash: RedisCrash, prefix: string): Promis
       await victim.kill();
     },
     async restart() {
-      // Started again before its replica took over, an empty master would wipe its slots.
-      while ((await cluster.masterOf(prefix).catch(() => victim.port)) === victim.port) await delay(50);
+      // Started again before its replica took over, an empty master would wipe its slots. A
+      // replica that is itself frozen (the freeze came first and was failed over to the node
+      // killed now) cannot take over: it is thawed, and the wait is bounded either way.
+      const tookOver = async () => {
+        for (let waited = 0; waited < TAKE_OVER_MS; waited += 50) {
+          if ((await cluster.masterOf(prefix).catch(() => victim.port)) !== victim.port) return true;
+          await delay(50);
+        }
+        return false;
+      };
+      if (!(await tookOver())) {
+        if (frozen === undefined)
+          throw new Error(`no replica took over from the killed master ${victim.port}`);
+        frozen.thaw();
+        frozen = undefined;
+        if (!(await tookOver()))
+          throw new Error(`no replica took over from the killed master ${victim.port}`);
+      }
       await cluster.waitHealthy();
       victim.restart();
       await cluster.waitHealthy();
