@@ -110,15 +110,15 @@ test('--master and TTS_MASTER take acx or none; anything else is refused before 
   assert.equal(setting.code, 2);
   assert.match(setting.stderr, /Expected `TTS_MASTER` to be one of acx or none, got `loud`/);
   assert.equal(existsSync(join(n.target.outRoot, 'tale')), false);
-  // Mastering works on chapter files: a CSV without --chapters is told so, and enqueued all the same.
+  // A CSV without --chapters: each clip is mastered (test/master-clips.test.ts), and enqueue says so.
   await writeFile(join(dir, 'lines.csv'), 'text\nHello there and welcome.\n');
   const csv = await runCli(['enqueue', 'lines.csv', '--run', 'lines', '--master', 'acx'], env, dir);
   assert.equal(csv.code, 0, csv.stderr);
   assert.match(
-    csv.stderr,
-    /note: --master acx: this run has no chapters, so nothing will be mastered \(a CSV or JSONL script needs --chapters\)/,
+    csv.stdout,
+    /^master: acx \(each clip also as master\/<id>\.mp3 when the run finishes, measured in acx-report\.json and \.csv\)$/m,
   );
-  assert.doesNotMatch(csv.stdout, /^master:/m);
+  assert.doesNotMatch(csv.stderr, /nothing will be mastered/);
   const dry = await runCli(
     ['enqueue', 'tale.md', '--run', 'tale', '--dry-run'],
     { ...env, TTS_MASTER: 'acx' },

@@ -21,7 +21,15 @@ export type BookJobData = {
   readonly chapters: readonly string[];
 };
 
-export type AssemblyJobData = ChapterJobData | BookJobData;
+/** `--master acx` in a run without chapters: master every completed clip, for one version of them. */
+export type ClipsJobData = {
+  readonly kind: 'clips';
+  readonly run: string;
+  /** See clipsVersion(). */
+  readonly version: string;
+};
+
+export type AssemblyJobData = ChapterJobData | BookJobData | ClipsJobData;
 
 /** Job ids are fixed per content version: adding the same version twice adds nothing (BullMQ refuses `:`). */
 export function chapterJobId(run: string, index: number, version: string): string {
@@ -30,6 +38,10 @@ export function chapterJobId(run: string, index: number, version: string): strin
 
 export function bookJobId(run: string, version: string): string {
   return `${run}/book/${version.slice(0, 24)}`;
+}
+
+export function clipsJobId(run: string, version: string): string {
+  return `${run}/clips/${version.slice(0, 24)}`;
 }
 
 /**

@@ -6,6 +6,7 @@ import { ASSEMBLY_QUEUE } from '../queue/keys.js';
 import type { AssemblyJobData } from './assembly-jobs.js';
 import { assembleBook, type BookTools } from './book-job.js';
 import { assembleChapter, type AssemblyJobDeps, type JoinChapter } from './chapter-job.js';
+import { assembleClipMasters, type MasterClipTool } from './clips-job.js';
 import { MixedFormatsError } from './book-layout.js';
 import { ChapterPlanError, makePlanCache } from './plan-store.js';
 import { makeAssemblyScheduler, type AssemblyScheduler } from './schedule-assembly.js';
@@ -20,7 +21,11 @@ export type AssemblyWorkerOptions = {
   readonly lockDurationMs: number;
   readonly testPauseMs: number;
   /** The audio tools, found once per job (ffmpeg may be installed while the worker runs). */
-  readonly tools: () => Promise<{ join: JoinChapter; book: BookTools }>;
+  readonly tools: () => Promise<{
+    join: JoinChapter;
+    book: BookTools;
+    masterClip: MasterClipTool | undefined;
+  }>;
   /**
    * Where the BullMQ worker's errors go (default: a warning each). The row worker passes its
    * Redis watch, which says a lost Redis once, not once per retry of every connection.
@@ -30,7 +35,7 @@ export type AssemblyWorkerOptions = {
 
 export type AssemblyWorker = {
   readonly worker: Worker<AssemblyJobData>;
-  /** What the row worker calls after each row: the chapter's and the book's jobs when due. */
+  /** What the row worker calls after each row (the chapter's and the book's jobs when due) and when a run finishes (clip masters). */
   readonly scheduler: AssemblyScheduler;
   /** Waits up to `boundMs` for the job in hand, then gives it up (it is taken again elsewhere). */
   close(boundMs: number): Promise<void>;
@@ -48,8 +53,8 @@ const PERMANENT = new Set([
 ]);
 
 /**
- * The second BullMQ worker of every worker process: chapter and book assembly, one job at a
- * time. A job whose worker was killed stalls and is taken again by any worker; its outputs are
+ * The second BullMQ worker of every worker process: chapter and book assembly, and the clip
+ * masters of runs without chapters, one job at a time. A job whose worker was killed stalls and is taken again by any worker; its outputs are
  * written to temporary names and renamed, and its done-marker makes a repeat a no-op.
  */
 export function makeAssemblyWorker(options: AssemblyWorkerOptions): AssemblyWorker {
@@ -66,10 +71,13 @@ export function makeAssemblyWorker(options: AssemblyWorkerOptions): AssemblyWork
     try {
       const tools = await options.tools();
       const data = job.data;
+      const jobDeps = { ...deps, logger: log };
       const outcome =
         data.kind === 'chapter'
-          ? await assembleChapter(data, tools.join, { ...deps, logger: log })
-          : await assembleBook(data, tools.book, { ...deps, logger: log });
+          ? await assembleChapter(data, tools.join, jobDeps)
+          : data.kind === 'book'
+            ? await assembleBook(data, tools.book, jobDeps)
+            : await assembleClipMasters(data, tools.masterClip, jobDeps);
       if (data.kind === 'chapter') await scheduler.afterChapter(data.run);
       return outcome;
     } catch (error) {

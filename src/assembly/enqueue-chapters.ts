@@ -8,6 +8,7 @@ import { DEFAULT_SETTINGS } from '../settings.js';
 import type { AssemblyJobData } from './assembly-jobs.js';
 import type { AssemblyPauses } from './assembly-settings.js';
 import { buildChapterPlan } from './build-plan.js';
+import { saveRunMaster } from './clips-run.js';
 import type { ChapterPlan } from './chapter-plan.js';
 import { makePlanCache, PLAN_META_FIELD, writeChapterPlan } from './plan-store.js';
 import { makeAssemblyScheduler } from './schedule-assembly.js';
@@ -17,7 +18,7 @@ export type EnqueueChapters = {
   /** `--chapters`: a CSV/JSONL script's rows are joined into chapters (a book's always are). */
   readonly chapters: boolean;
   readonly pauses: AssemblyPauses;
-  /** `--master acx` / `TTS_MASTER`: the book job masters the chapters (runs with chapters only). */
+  /** `--master acx` / `TTS_MASTER`: the book job masters the chapters; without chapters, each clip is. */
   readonly master?: MasterProfile | undefined;
 };
 
@@ -30,7 +31,8 @@ export const DEFAULT_PAUSES: AssemblyPauses = {
 
 /**
  * Writes the run's chapter plan (before any job is added, so that every worker finishing a row
- * finds it) and points the run's meta at it; a run without chapters loses its pointer.
+ * finds it) and points the run's meta at it; a run without chapters loses its pointer. The
+ * meta also keeps `--master`, which a run without chapters applies to its clips.
  */
 export async function saveChapterPlan(
   input: {
@@ -53,6 +55,7 @@ export async function saveChapterPlan(
     master: options?.master,
   });
   const meta = runKeys(input.prefix, input.run).meta;
+  await saveRunMaster(input.redis, input.prefix, input.run, options?.master);
   if (plan === undefined) {
     await input.redis.hdel(meta, PLAN_META_FIELD);
     return undefined;
@@ -64,7 +67,8 @@ export async function saveChapterPlan(
 
 /**
  * After an enqueue: the jobs of every chapter whose rows are all done already (a finished run
- * enqueued again, rows adopted from disk, other pauses), and the book's if they are assembled.
+ * enqueued again, rows adopted from disk, other pauses), and the book's if they are assembled;
+ * in a finished run without chapters enqueued with `--master`, the clip masters' job.
  */
 export async function scheduleAfterEnqueue(redis: RedisClient, prefix: string, run: string): Promise<void> {
   const queue = new Queue<AssemblyJobData>(ASSEMBLY_QUEUE, { connection: redis, prefix });

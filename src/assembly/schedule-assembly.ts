@@ -6,6 +6,7 @@ import { readChapterMarker } from './assembly-state.js';
 import { chapterReadiness } from './chapter-readiness.js';
 import type { ChapterPlan, PlanChapter } from './chapter-plan.js';
 import { PLAN_META_FIELD } from './plan-store.js';
+import { addClipsJobIfDue } from './schedule-clips.js';
 import { bookVersion } from './versions.js';
 
 export type AssemblyScheduler = {
@@ -15,6 +16,8 @@ export type AssemblyScheduler = {
   afterEnqueue(run: string): Promise<void>;
   /** The book's job, once every chapter's file holds its current version (after a chapter job). */
   afterChapter(run: string): Promise<void>;
+  /** When the run finishes (its manifests written): the clip masters' job, in a run with `--master` and no chapters. */
+  afterRunFinished(run: string): Promise<void>;
 };
 
 export type SchedulerDeps = {
@@ -96,13 +99,19 @@ export function makeAssemblyScheduler(deps: SchedulerDeps): AssemblyScheduler {
     },
     async afterEnqueue(run) {
       const found = await runPlan(deps, run);
-      if (found === undefined) return;
+      if (found === undefined) {
+        await addClipsJobIfDue(deps, run, (data, jobId) => add(data, jobId, true));
+        return;
+      }
       for (const chapter of found.plan.chapters) await addChapterJob(found.plan, chapter, true);
       await addBookJobIfDue(found.plan, found.outDir, true);
     },
     async afterChapter(run) {
       const found = await runPlan(deps, run);
       if (found) await addBookJobIfDue(found.plan, found.outDir);
+    },
+    async afterRunFinished(run) {
+      await addClipsJobIfDue(deps, run, (data, jobId) => add(data, jobId, false));
     },
   };
 }

@@ -22,9 +22,10 @@ import { describeSchedule, parseScheduleAt } from '../enqueue/schedule-at.js';
 import { formatProblems, ScriptError } from '../script/problems.js';
 import { checkScriptFile } from '../script/read-script.js';
 import { assemblyPauses } from '../assembly/assembly-settings.js';
+import { ffmpegFoundHere } from '../assembly/audio-tools.js';
 import { chaptersLine } from '../assembly/chapters-line.js';
 import { budgetLine, parseBudgetUsd } from '../enqueue/run-budget-limit.js';
-import { masterLine, parseMasterFlag } from '../master/master-flag.js';
+import { masterLines, parseMasterFlag } from '../master/master-flag.js';
 import { describeWindow, parseWindow } from '../queue/run-window.js';
 import { defineCommand } from './command-args.js';
 import { limitHeapGrowthForEnqueue } from './heap-growth.js';
@@ -48,9 +49,9 @@ Options:
                      (voice1, Voice_1, temprature are refused otherwise); COL,COL or repeated
   --chapters         join the rows into chapter files and an audiobook, grouped by their
                      \`chapter\` column (a book's rows always are; see TTS_PAUSE_*_MS)
-  --master acx       also master every chapter for ACX (Audible): MP3s in master/ and
-                     acx-report.json/.csv; needs chapters and an ffmpeg (default TTS_MASTER;
-                     none: no mastering)
+  --master acx       also master every chapter (without chapters: every clip) for ACX
+                     (Audible): MP3s in master/ and acx-report.json/.csv; needs an ffmpeg
+                     (default TTS_MASTER; none: no mastering)
   --budget USD       cap what the run spends: a submit that would pass it waits (rows held, not
                      failed) until \`tts-batch budget --run NAME --usd N\` raises it (default
                      TTS_BUDGET_USD for a run without one)
@@ -216,8 +217,10 @@ export const runEnqueueCommand = defineCommand(HELP, ARGS, async ({ values, posi
     context.stdout.write(enqueueSummary(run, outDir, result, scan, scheduledAt, Date.now()));
     const chapters = await chaptersLine(redis, settings.queuePrefix, run);
     if (chapters !== undefined) context.stdout.write(`${chapters}\n`);
-    const mastering = masterLine(master, chapters !== undefined);
-    if (mastering !== undefined) context[mastering.stream].write(`${mastering.text}\n`);
+    const ffmpegFound = master === undefined || (await ffmpegFoundHere(settings));
+    for (const line of masterLines(master, chapters !== undefined, ffmpegFound)) {
+      context[line.stream].write(`${line.text}\n`);
+    }
     return 0;
   } catch (error) {
     if (error instanceof EnqueueIncompleteError) {

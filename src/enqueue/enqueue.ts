@@ -197,7 +197,10 @@ async function enqueueLocked(
     const manifests = finishedHere
       ? await writeRunManifests({ redis, prefix, run, outDir: plan.outDir })
       : undefined;
-    if (chapterPlan !== undefined) await scheduleAfterEnqueue(redis, prefix, run);
+    // Chapters (and the book) whose rows are all done; without chapters, the clip masters of a finished run.
+    if (chapterPlan !== undefined || plan.chapters?.master !== undefined) {
+      await scheduleAfterEnqueue(redis, prefix, run);
+    }
     return { ...counts, added, rescheduled, manifests };
   } catch (error) {
     deps.progress.stop();

@@ -25,9 +25,12 @@ export const ACX_CRITERIA = [
 export type AcxCriterionName = (typeof ACX_CRITERIA)[number];
 
 export type AcxFileReport = {
-  /** Relative to the run directory: `master/01-the-storm.mp3`. */
+  /** Relative to the run directory: `master/01-the-storm.mp3` (a chapter), `master/<id>.mp3` (a clip). */
   readonly file: string;
-  readonly chapter: number;
+  /** The chapter mastered; null for a clip's master (a run without chapters). */
+  readonly chapter: number | null;
+  /** The row whose clip was mastered; null for a chapter's master. */
+  readonly row: string | null;
   readonly title: string;
   readonly duration_s: number;
   readonly channels: 1;
@@ -68,9 +71,17 @@ function range(value: number, unit: AcxCriterion['unit'], min?: number, max?: nu
   };
 }
 
+/** What a report entry says of the file it measures: its path, and the chapter or the row it masters. */
+export type MasteredAbout = {
+  readonly file: string;
+  readonly chapter: number | null;
+  readonly title: string;
+  readonly row?: string;
+};
+
 /** Judges one written file against ACX_SPEC from its decoded levels and its frame headers. */
 export function judgeFile(
-  file: { readonly file: string; readonly chapter: number; readonly title: string },
+  file: MasteredAbout,
   levels: PcmLevels,
   frames: Mp3Frames,
 ): AcxFileReport & { readonly criteria: Readonly<Record<AcxCriterionName, AcxCriterion>> } {
@@ -105,6 +116,7 @@ export function judgeFile(
   return {
     file: file.file,
     chapter: file.chapter,
+    row: file.row ?? null,
     title: file.title,
     duration_s: round(levels.durationS, 3),
     channels: 1,
@@ -122,14 +134,12 @@ function describeFailure(name: AcxCriterionName, criterion: AcxCriterion): strin
   return `${name} ${criterion.value}${unit} > ${criterion.max ?? ''}`;
 }
 
-/** A chapter that could not be mastered: no file, a failing entry with the reason. */
-export function unmasteredFile(
-  file: { readonly file: string; readonly chapter: number; readonly title: string },
-  reason: string,
-): AcxFileReport {
+/** A chapter (or clip) that could not be mastered: no file, a failing entry with the reason. */
+export function unmasteredFile(file: MasteredAbout, reason: string): AcxFileReport {
   return {
     file: file.file,
     chapter: file.chapter,
+    row: file.row ?? null,
     title: file.title,
     duration_s: 0,
     channels: 1,

@@ -17,11 +17,20 @@ const MAX_ENCODES = 3;
 const RMS_TOLERANCE_DB = 0.5;
 const PEAK_MARGIN_DB = 0.3;
 
+/** The silence put before and after the sound (ACX's room tone): chapters take ACX_TARGET's. */
+export type RoomTone = { readonly headMs: number; readonly tailMs: number };
+
+const CHAPTER_ROOM_TONE: RoomTone = {
+  headMs: ACX_TARGET.headRoomToneMs,
+  tailMs: ACX_TARGET.tailRoomToneMs,
+};
+
 /** ffmpeg's arguments: the sound of `source` between two samples at 44.1 kHz, levelled, limited, framed in room tone, MP3 CBR. */
 export function masterArgs(
   source: string,
   out: string,
   plan: { startSample: number; endSample: number; gainDb: number; ceilingDbfs: number },
+  roomTone: RoomTone = CHAPTER_ROOM_TONE,
 ): string[] {
   const filters = [
     `aresample=${ACX_SPEC.sampleRateHz}`,
@@ -29,8 +38,8 @@ export function masterArgs(
     'asetpts=PTS-STARTPTS',
     `volume=${plan.gainDb.toFixed(3)}dB`,
     `alimiter=limit=${(10 ** (plan.ceilingDbfs / 20)).toFixed(5)}:level=0:latency=1:attack=5:release=50`,
-    `adelay=${ACX_TARGET.headRoomToneMs}:all=1`,
-    `apad=pad_dur=${ACX_TARGET.tailRoomToneMs / 1000}`,
+    `adelay=${roomTone.headMs}:all=1`,
+    `apad=pad_dur=${roomTone.tailMs / 1000}`,
   ];
   return [
     '-hide_banner',
@@ -47,11 +56,15 @@ export function masterArgs(
 }
 
 /** The gain that brings the sound to the target RMS over the whole file, room tone included. */
-export function gainForTarget(source: PcmLevels, soundMeanSquare: number, targetDbfs: number): number {
+export function gainForTarget(
+  source: PcmLevels,
+  soundMeanSquare: number,
+  targetDbfs: number,
+  roomTone: RoomTone = CHAPTER_ROOM_TONE,
+): number {
   const soundSamples = source.soundEndSample - source.soundStartSample;
   const outSamples =
-    soundSamples +
-    Math.round(((ACX_TARGET.headRoomToneMs + ACX_TARGET.tailRoomToneMs) * source.sampleRateHz) / 1000);
+    soundSamples + Math.round(((roomTone.headMs + roomTone.tailMs) * source.sampleRateHz) / 1000);
   const wantedSum = 10 ** (targetDbfs / 10) * outSamples;
   return 10 * Math.log10(wantedSum / (soundMeanSquare * soundSamples));
 }
@@ -67,12 +80,13 @@ export async function masterFile(
   source: string,
   out: string,
   signal?: AbortSignal,
+  roomTone: RoomTone = CHAPTER_ROOM_TONE,
 ): Promise<MasteredFile> {
   const sound = await measureSound(ffmpeg, source, signal);
   if (sound.levels.soundEndSample <= sound.levels.soundStartSample) {
     throw new Error(`${source}: no sound above ${ACX_TARGET.soundThresholdDbfs} dBFS to master`);
   }
-  let gainDb = gainForTarget(sound.levels, sound.meanSquare, ACX_TARGET.rmsDbfs);
+  let gainDb = gainForTarget(sound.levels, sound.meanSquare, ACX_TARGET.rmsDbfs, roomTone);
   let ceilingDbfs: number = ACX_TARGET.limiterCeilingDbfs;
   let measured: MeasuredFile | undefined;
   let encodes = 0;
@@ -83,7 +97,7 @@ export async function masterFile(
       gainDb,
       ceilingDbfs,
     };
-    await runFfmpeg(ffmpeg, masterArgs(source, out, plan), signal ? { signal } : {});
+    await runFfmpeg(ffmpeg, masterArgs(source, out, plan, roomTone), signal ? { signal } : {});
     encodes += 1;
     measured = await measureMp3(ffmpeg, out, signal);
     const rmsMiss = ACX_TARGET.rmsDbfs - measured.levels.rmsDbfs;

@@ -11,22 +11,28 @@ export function parseMasterFlag(value: string): MasterProfile | undefined {
 }
 
 /**
- * What enqueue says of `--master`: where the masters and their report will be, or that a run
- * without chapters gets none (mastering works on chapter files).
+ * What enqueue says of `--master`: where the masters and their report will be (each chapter's,
+ * or each clip's in a run without chapters), and a warning when this machine has no ffmpeg.
  */
-export function masterLine(
+export function masterLines(
   master: MasterProfile | undefined,
   hasChapters: boolean,
-): { stream: 'stdout' | 'stderr'; text: string } | undefined {
-  if (master === undefined) return undefined;
-  if (!hasChapters) {
-    return {
+  ffmpegFound: boolean,
+): { stream: 'stdout' | 'stderr'; text: string }[] {
+  if (master === undefined) return [];
+  const lines: { stream: 'stdout' | 'stderr'; text: string }[] = [
+    {
+      stream: 'stdout',
+      text: hasChapters
+        ? `master: ${master} (each chapter also as master/NN-<title>.mp3, measured in acx-report.json and .csv)`
+        : `master: ${master} (each clip also as master/<id>.mp3 when the run finishes, measured in acx-report.json and .csv)`,
+    },
+  ];
+  if (!ffmpegFound) {
+    lines.push({
       stream: 'stderr',
-      text: `note: --master ${master}: this run has no chapters, so nothing will be mastered (a CSV or JSONL script needs --chapters)`,
-    };
+      text: `warning: --master ${master}: no ffmpeg found here (TTS_FFMPEG, PATH, the npm package); a worker without one masters nothing and says so in its log`,
+    });
   }
-  return {
-    stream: 'stdout',
-    text: `master: ${master} (each chapter also as master/NN-<title>.mp3, measured in acx-report.json and .csv)`,
-  };
+  return lines;
 }

@@ -120,6 +120,7 @@ export function makeRowWorker(options: RowWorkerOptions): RowWorker {
     now,
     draining: draining.signal,
     notify: notifications.notifier,
+    afterRunFinished: (run) => assembly.scheduler.afterRunFinished(run),
     makeClient: makeRowClientFactory({
       settings,
       budget,

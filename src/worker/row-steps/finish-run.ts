@@ -30,6 +30,7 @@ export async function finishRun(row: Row, context: RowContext): Promise<void> {
         { event: 'run_finished', outDir: row.outDir, completed: written.completed, failed: written.failed },
         'run finished; manifest written',
       );
+      await scheduleAfterFinish(row, context);
       const { redis, prefix, notify: notifier, logger } = context;
       await raiseRunFinished({
         notifier,
@@ -54,6 +55,18 @@ export async function finishRun(row: Row, context: RowContext): Promise<void> {
     row.logger.error(
       { event: 'final_manifest_failed', err: (error as Error).message },
       'run finished but its final manifests could not be written: run `npm run report` once the cause is fixed',
+    );
+  }
+}
+
+/** The assembly jobs due when a run finishes; a failure to add them is said, not the run's. */
+async function scheduleAfterFinish(row: Row, context: RowContext): Promise<void> {
+  try {
+    await context.afterRunFinished(row.data.run);
+  } catch (error) {
+    row.logger.error(
+      { event: 'finish_assembly_not_scheduled', err: (error as Error).message },
+      'run finished but its clip masters could not be scheduled: enqueue the script again once the cause is fixed',
     );
   }
 }

@@ -54,6 +54,8 @@ export type RowContext = {
   readonly halt: (reason: string) => Promise<void>;
   /** Raises run events (`run.finished`, ...) for the webhook and command (see src/notify/). */
   readonly notify: RunNotifier;
+  /** When a run finishes (its manifests written): the assembly jobs due then (clip masters, `--master` without chapters). */
+  readonly afterRunFinished: (run: string) => Promise<void>;
   /** The run's output directory from its metadata, checked to be the run's own; undefined when this machine cannot see it. */
   readonly runDir: (run: string) => Promise<string>;
   readonly logger: Logger;
