@@ -10,7 +10,7 @@ import { assertBilledAtMostRecorded } from './helpers/billing.js';
 import { runCli } from './helpers/cli.js';
 import { ffmpegLevels } from './helpers/ffmpeg-levels.js';
 import { nightKit } from './helpers/night-kit.js';
-import { until } from './helpers/processes.js';
+import { spawnWorker, until } from './helpers/processes.js';
 import { startTestWorker } from './helpers/worker.js';
 
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -208,3 +208,54 @@ test('without ffmpeg (TTS_FFMPEG=none): a warning at enqueue and in the worker l
   assert.equal(await readReport(n.outDir), undefined);
   assert.equal(assertBilledAtMostRecorded(n.sim.ledger(), entries), 0);
 });
+
+test(
+  'a worker SIGKILLed in the middle of mastering the clips: another worker takes the job again, keeps the masters already in place, sweeps the temporary file, and the report covers every clip',
+  { skip },
+  async () => {
+    const n = await kit.night();
+    const env = { ...n.env, PATH: process.env['PATH'] ?? '' };
+    const dir = join(n.target.outRoot, 'scripts');
+    await mkdir(dir, { recursive: true });
+    const script = join(dir, 'lines.jsonl');
+    const rows = ROWS.slice(1, 5);
+    await writeFile(script, jsonl(rows));
+    const enqueued = await runCli(['enqueue', script, '--run', 'night', '--master', 'acx'], env);
+    assert.equal(enqueued.code, 0, enqueued.stderr);
+    const masterDir = join(n.outDir, 'master');
+
+    // Each of the victim's clips is held 1.5 s mastered under its temporary name, before its rename.
+    const victim = spawnWorker({ ...env, TTS_ASSEMBLY_TEST_PAUSE_MS: '1500' });
+    cleanups.push(() => victim.kill('SIGKILL'));
+    await until(async () => {
+      const names = await readdir(masterDir).catch(() => [] as string[]);
+      return names.some((name) => name.endsWith('.mp3')) && names.some((name) => name.endsWith('.tmp'));
+    }, 'a clip mastered in place and the next one under its temporary name');
+    await victim.kill('SIGKILL');
+    assert.match(victim.output(), /"kind":"clips"/);
+    assert.equal(await readReport(n.outDir), undefined);
+    const placed = await mtimes(masterDir);
+    assert.ok(placed.size >= 1 && placed.size < rows.length, `${placed.size} masters in place`);
+
+    kit.worker(env);
+    const ids = rows.map((row) => row.id);
+    const report = await reportFor(n.outDir, ids);
+    assert.equal(report.pass, true, JSON.stringify(report.files.map((file) => file.failures)));
+    const after = await mtimes(masterDir);
+    assert.deepEqual([...after.keys()].sort(), ids.map((id) => `${id}.mp3`).sort());
+    for (const [name, mtime] of placed)
+      assert.equal(after.get(name), mtime, `${name} kept, not mastered again`);
+    assert.deepEqual(
+      (await readdir(masterDir)).filter((name) => name.startsWith('.')),
+      [],
+      "the killed worker's temporary file swept",
+    );
+    const jobs = await completedAssemblyJobs(n.redis.url, n.env['TTS_QUEUE_PREFIX'] ?? '');
+    assert.deepEqual(
+      jobs.map((job) => [job.name, job.returnvalue as unknown]),
+      [['clips', 'assembled']],
+    );
+    const entries = await kit.finished(n, rows.length);
+    assert.equal(assertBilledAtMostRecorded(n.sim.ledger(), entries), 0);
+  },
+);
