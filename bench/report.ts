@@ -1,6 +1,7 @@
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { dirname } from 'node:path';
+import * as prettier from 'prettier';
 import type { Figures, TableRow } from './common.js';
 
 /** The keys of issue 6, in its order; everything else a scenario measures goes under `details`. */
@@ -74,20 +75,30 @@ export async function updateBenchmarksMd(
   rows: readonly TableRow[],
   info: RunInfo,
 ): Promise<void> {
+  const header = `Machine: ${info.machine}. Date: ${info.date}. Command: \`${info.command}\` (${info.durationS} s).`;
+  await replaceSection(path, [START_MARKER, END_MARKER], header, rows);
+}
+
+/**
+ * Puts `header` and the table of `rows` between `markers` in the markdown file at `path`, then
+ * formats the file as `npm run format` would (a table as written here is not aligned, and the
+ * format check of CI would refuse it).
+ */
+async function replaceSection(
+  path: string,
+  [startMarker, endMarker]: readonly [string, string],
+  header: string,
+  rows: readonly TableRow[],
+): Promise<void> {
   const text = await readFile(path, 'utf8');
-  const start = text.indexOf(START_MARKER);
-  const end = text.indexOf(END_MARKER);
+  const start = text.indexOf(startMarker);
+  const end = text.indexOf(endMarker);
   if (start < 0 || end < start)
-    throw new Error(`bench: ${path} has no ${START_MARKER} ... ${END_MARKER} section`);
-  const section = [
-    START_MARKER,
-    '',
-    `Machine: ${info.machine}. Date: ${info.date}. Command: \`${info.command}\` (${info.durationS} s).`,
-    '',
-    markdownTable(rows),
-    '',
-  ].join('\n');
-  await writeFile(path, text.slice(0, start) + section + text.slice(end));
+    throw new Error(`bench: ${path} has no ${startMarker} ... ${endMarker} section`);
+  const section = [startMarker, '', header, '', markdownTable(rows), ''].join('\n');
+  const replaced = text.slice(0, start) + section + text.slice(end);
+  const options = (await prettier.resolveConfig(path)) ?? {};
+  await writeFile(path, await prettier.format(replaced, { ...options, filepath: path }));
 }
 
 /**
@@ -133,21 +144,8 @@ export async function updateBenchmarksSection(
   rows: readonly TableRow[],
   info: RunInfo,
 ): Promise<void> {
-  const [startMarker, endMarker] = sectionMarkers(name);
-  const text = await readFile(path, 'utf8');
-  const start = text.indexOf(startMarker);
-  const end = text.indexOf(endMarker);
-  if (start < 0 || end < start)
-    throw new Error(`bench: ${path} has no ${startMarker} ... ${endMarker} section`);
-  const section = [
-    startMarker,
-    '',
-    `Machine: ${info.machine}. Date: ${info.date}. Command: \`${info.command}\` (this scenario: ${info.durationS} s).`,
-    '',
-    markdownTable(rows),
-    '',
-  ].join('\n');
-  await writeFile(path, text.slice(0, start) + section + text.slice(end));
+  const header = `Machine: ${info.machine}. Date: ${info.date}. Command: \`${info.command}\` (this scenario: ${info.durationS} s).`;
+  await replaceSection(path, sectionMarkers(name), header, rows);
 }
 
 export async function readJson(path: string): Promise<Record<string, unknown>> {
