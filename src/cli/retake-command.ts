@@ -17,7 +17,8 @@ take replaces the old one (kept even when it fails its checks; it then gets the 
 re-takes, with the same voice and temperature, and is kept for review if none passes). The change
 holds for this version of the row: enqueueing the unchanged script again keeps it; editing the
 row in the script drops it (the script wins). The manifest entry shows the voice_1 and temperature
-of its audio, and \`override\` with what was changed.
+of its audio, and \`override\` with what was changed. A long row sent in parts is made again
+part by part, and the new take always replaces the old one.
 
 Options:
   --run NAME        the run

@@ -9,11 +9,12 @@ import { readRowOutcomes } from '../queue/run-outcomes.js';
 import type { RequestOverride } from '../queue/row-job.js';
 import { changeOf, mergeOverride, readOverride, writeOverride } from '../queue/row-overrides.js';
 import { asksForChange, checkRetakeFlags, type RetakeFlags } from './retake-flags.js';
+import { readyPartsRetake } from './retake-parts.js';
 import { rowJobFromScript } from './row-job-from-script.js';
 
 /** What a retake asked for: the row's override from now on (undefined: the script's request), and warnings to show. */
 export type RetakeAsked = {
-  /** `--voice` or `--temperature` given: the new take replaces the old one (kept even if it fails its checks). */
+  /** The new take replaces the old one (kept even if it fails its checks): `--voice` or `--temperature` given, or a row sent in parts. */
   readonly replaces: boolean;
   readonly override: RequestOverride | undefined;
   readonly warnings: readonly string[];
@@ -25,7 +26,8 @@ export type RetakeAsked = {
  * audio), and its job sent back to the queue. A worker then keeps the old take aside, submits
  * again (a counted submit, reason `retake`), checks the new take, and keeps the better one.
  * With `--voice` / `--temperature` the row's override is written with the outcome's removal
- * (see row-overrides.ts), and the new take replaces the old one whatever its checks say.
+ * (see row-overrides.ts), and the new take replaces the old one whatever its checks say, as the
+ * new take of a row sent in parts always does (see retake-parts.ts).
  */
 export async function retakeRow(
   session: QueueSession,
@@ -53,8 +55,6 @@ export async function retakeRow(
       `the run's script (${meta?.script ?? 'unknown'}) no longer holds this version of row \`${id}\`: enqueue it again first`,
     );
   }
-  if (entry.data.parts !== undefined)
-    throw new UsageError(`row \`${id}\` was sent in parts: a new take of a long row is not supported yet`);
   const checked = checkRetakeFlags(flags, entry.data.request);
   const replaces = asksForChange(flags);
   const held = await readOverride(redis, prefix, run, id, contentHash);
@@ -64,7 +64,9 @@ export async function retakeRow(
   const progress = (await store.load(id, contentHash)) ?? emptyProgress(contentHash, outcome.submits);
   const saved = progress.saved ?? takeOfOutcome(outcome);
   if (saved === undefined) throw new UsageError(`row \`${id}\` has no file to take again`);
-  await store.save(id, { ...progress, saved, takeAgain: replaces ? 'override' : 'retake' });
+  if (entry.data.parts === undefined)
+    await store.save(id, { ...progress, saved, takeAgain: replaces ? 'override' : 'retake' });
+  else await readyPartsRetake(store, entry.data, held, override);
   const transaction = redis
     .multi()
     .hdel(keys.outcomes, id)
@@ -77,7 +79,11 @@ export async function retakeRow(
     throw new UsageError(`row \`${id}\` is already being made again`);
   await job?.remove();
   await queue.add(entry.name, entry.data, entry.opts);
-  return { replaces, override: override && changeOf(override), warnings: checked.warnings };
+  return {
+    replaces: replaces || entry.data.parts !== undefined,
+    override: override && changeOf(override),
+    warnings: checked.warnings,
+  };
 }
 
 /** The saved take an outcome describes (its length from a WAV's size; an MP3's is not known here). */
