@@ -185,29 +185,43 @@ test(
   },
 );
 
-test('without ffmpeg (TTS_FFMPEG=none): a warning at enqueue and in the worker log, no masters', async () => {
-  const n = await kit.night();
-  const env = { ...n.env, PATH: process.env['PATH'] ?? '', TTS_FFMPEG: 'none' };
-  const dir = join(n.target.outRoot, 'scripts');
-  await mkdir(dir, { recursive: true });
-  const script = join(dir, 'lines.jsonl');
-  await writeFile(script, jsonl(ROWS.slice(0, 2)));
-  const enqueued = await runCli(['enqueue', script, '--run', 'night', '--master', 'acx'], env);
-  assert.equal(enqueued.code, 0, enqueued.stderr);
-  assert.match(enqueued.stderr, /^warning: --master acx: no ffmpeg found here .*masters nothing/m);
-  const logLines: string[] = [];
-  const { rowWorker } = startTestWorker({ env, logLines });
-  cleanups.push(() => rowWorker.stop());
-  const entries = await kit.finished(n, 2);
-  await until(
-    () => logLines.some((line) => line.includes('"event":"master_needs_ffmpeg"')),
-    'the worker to say it masters nothing',
-  );
-  await rowWorker.stop();
-  assert.equal(existsSync(join(n.outDir, 'master')), false);
-  assert.equal(await readReport(n.outDir), undefined);
-  assert.equal(assertBilledAtMostRecorded(n.sim.ledger(), entries), 0);
-});
+test(
+  'without ffmpeg (TTS_FFMPEG=none): a warning at enqueue and in the worker log, no masters; enqueued again where ffmpeg is found, the clips are mastered',
+  { skip },
+  async () => {
+    const n = await kit.night();
+    const env = { ...n.env, PATH: process.env['PATH'] ?? '', TTS_FFMPEG: 'none' };
+    const dir = join(n.target.outRoot, 'scripts');
+    await mkdir(dir, { recursive: true });
+    const script = join(dir, 'lines.jsonl');
+    await writeFile(script, jsonl(ROWS.slice(0, 2)));
+    const enqueued = await runCli(['enqueue', script, '--run', 'night', '--master', 'acx'], env);
+    assert.equal(enqueued.code, 0, enqueued.stderr);
+    assert.match(enqueued.stderr, /^warning: --master acx: no ffmpeg found here .*masters nothing/m);
+    const logLines: string[] = [];
+    const { rowWorker } = startTestWorker({ env, logLines });
+    cleanups.push(() => rowWorker.stop());
+    const entries = await kit.finished(n, 2);
+    await until(
+      () => logLines.some((line) => line.includes('"event":"master_needs_ffmpeg"')),
+      'the worker to say it masters nothing',
+    );
+    await rowWorker.stop();
+    assert.equal(existsSync(join(n.outDir, 'master')), false);
+    assert.equal(await readReport(n.outDir), undefined);
+
+    // ffmpeg found again: enqueueing the same script again runs the clips job that failed for want of it.
+    const withFfmpeg = { ...n.env, PATH: process.env['PATH'] ?? '' };
+    const again = await runCli(['enqueue', script, '--run', 'night', '--master', 'acx'], withFfmpeg);
+    assert.equal(again.code, 0, again.stderr);
+    assert.doesNotMatch(again.stderr, /no ffmpeg/);
+    kit.worker(withFfmpeg);
+    const report = await reportFor(n.outDir, ['r1', 'r2']);
+    assert.equal(report.pass, true);
+    assert.equal(assertBilledAtMostRecorded(n.sim.ledger(), entries), 0);
+    assert.equal(n.sim.ledger().submits.length, 2, 'nothing paid for again');
+  },
+);
 
 test(
   'a worker SIGKILLed in the middle of mastering the clips: another worker takes the job again, keeps the masters already in place, sweeps the temporary file, and the report covers every clip',
