@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import type { AcxReport } from '../src/master/acx-report.js';
@@ -270,6 +270,47 @@ test(
       [['clips', 'assembled']],
     );
     const entries = await kit.finished(n, rows.length);
+    assert.equal(assertBilledAtMostRecorded(n.sim.ledger(), entries), 0);
+  },
+);
+
+test(
+  'a clip deleted while its run is being mastered: the attempt fails naming the file, nothing is put in place for it; enqueued again, the clip is remade and the run finishing again masters it',
+  { skip },
+  async () => {
+    const n = await kit.night();
+    const env = { ...n.env, PATH: process.env['PATH'] ?? '' };
+    const dir = join(n.target.outRoot, 'scripts');
+    await mkdir(dir, { recursive: true });
+    const script = join(dir, 'lines.jsonl');
+    const rows = ROWS.slice(1, 3);
+    await writeFile(script, jsonl(rows));
+    assert.equal((await runCli(['enqueue', script, '--run', 'night', '--master', 'acx'], env)).code, 0);
+    const masterDir = join(n.outDir, 'master');
+
+    // Each clip's master is held 3 s under its temporary name: r3's clip is deleted meanwhile.
+    const logLines: string[] = [];
+    const { rowWorker } = startTestWorker({ env: { ...env, TTS_ASSEMBLY_TEST_PAUSE_MS: '3000' }, logLines });
+    cleanups.push(() => rowWorker.stop());
+    await until(
+      async () =>
+        (await readdir(masterDir).catch(() => [] as string[])).some((name) => name.endsWith('.tmp')),
+      'the first clip mastered under its temporary name',
+    );
+    await rm(join(n.outDir, 'r3.wav'));
+    await until(
+      () => logLines.some((line) => line.includes('assembly_attempt_failed') && line.includes('r3.wav')),
+      'the attempt to fail on the deleted clip',
+    );
+    assert.equal(await readReport(n.outDir), undefined);
+    assert.deepEqual(await readdir(masterDir), ['r2.mp3']);
+
+    const again = await runCli(['enqueue', script, '--run', 'night', '--master', 'acx'], env);
+    assert.equal(again.code, 0, again.stderr);
+    const report = await reportFor(n.outDir, ['r2', 'r3']);
+    assert.equal(report.pass, true, JSON.stringify(report.files.map((file) => file.failures)));
+    assert.deepEqual((await readdir(masterDir)).sort(), ['r2.mp3', 'r3.mp3']);
+    const entries = await kit.finished(n, 2);
     assert.equal(assertBilledAtMostRecorded(n.sim.ledger(), entries), 0);
   },
 );

@@ -9,6 +9,7 @@ import { clipMasterName, type MasteredClip } from '../master/master-clip.js';
 import { decodeRowOutcome } from '../queue/row-outcome-codec.js';
 import { runKeys } from '../queue/keys.js';
 import { audioFileMatches } from '../report/audio-on-disk.js';
+import { missingAudioError } from '../report/run-manifests.js';
 import { makeDir, sweepStaleTemps, writeFileAtomic } from '../output/run-files.js';
 import type { ClipsJobData } from './assembly-jobs.js';
 import type { AssemblyJobDeps, AssemblyOutcome } from './chapter-job.js';
@@ -69,7 +70,12 @@ async function masterOne(
   clip: RunClip,
   master: MasterClipTool,
 ): Promise<boolean> {
-  if (!(await audioFileMatches(outDir, clip.file, clip.bytes, clip.audioSha256))) return false;
+  if (!(await audioFileMatches(outDir, clip.file, clip.bytes, clip.audioSha256))) {
+    // Re-recorded meanwhile: the newer version's job comes. Else the file is gone or changed:
+    // the attempt fails (retried, then failed; the run's next finish retries it).
+    if (!(await clipIsCurrent(deps, run, clip))) return false;
+    throw new Error(missingAudioError(clip.file, 'changed'));
+  }
   const mastered = await master({ outDir, rowId: clip.id, source: join(outDir, clip.file) });
   if (deps.testPauseMs > 0) await delay(deps.testPauseMs);
   const target = join(outDir, MASTER_DIR, clipMasterName(clip.id));

@@ -61,7 +61,12 @@ export function makeAssemblyScheduler(deps: SchedulerDeps): AssemblyScheduler {
    */
   const add = async (data: AssemblyJobData, jobId: string, retryFailed: boolean): Promise<void> => {
     const job = await queue.add(data.kind, data, { ...ASSEMBLY_JOB_OPTIONS, jobId });
-    if (retryFailed && (await job.isFailed())) await job.retry('failed');
+    if (retryFailed && (await job.isFailed())) {
+      // Refused when another worker retried it first (runs finish on several workers at once).
+      await job.retry('failed').catch(async (error: unknown) => {
+        if (await job.isFailed()) throw error;
+      });
+    }
   };
 
   const addChapterJob = async (
@@ -111,7 +116,8 @@ export function makeAssemblyScheduler(deps: SchedulerDeps): AssemblyScheduler {
       if (found) await addBookJobIfDue(found.plan, found.outDir);
     },
     async afterRunFinished(run) {
-      await addClipsJobIfDue(deps, run, (data, jobId) => add(data, jobId, false));
+      // A clips job that failed for good (no ffmpeg, a clip missing on disk) is tried again.
+      await addClipsJobIfDue(deps, run, (data, jobId) => add(data, jobId, true));
     },
   };
 }
