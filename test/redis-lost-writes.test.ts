@@ -84,3 +84,39 @@ test("Redis back from a snapshot that kept a row's first submit and forgot its s
   assert.equal(billed.length, 3);
   assert.deepEqual(entries[0]?.['resubmit_reasons'], ['redis-forgot', 'qa:truncated']);
 });
+
+test("a worker killed between the journal's answer and Redis's: the next worker polls that request, it does not pay again", async () => {
+  const n = await startNight();
+  cleanups.push(() => n.close());
+  const row = { id: 'held-1', text: 'A sentence whose answer reached the disk but not Redis.' };
+  await enqueueRowsOk(n.target, [row]);
+  // Held right before Redis stores the answer (the journal has it already), then SIGKILLed.
+  const gate = await startRedisGate(
+    { host: '127.0.0.1', port: n.redis.port },
+    (args) => args.includes(row.id) && args.some((arg) => arg.includes('"statusUrl"')),
+  );
+  cleanups.push(() => gate.close());
+  const first: SpawnedWorker = spawnWorker({ ...n.env, REDIS_URL: gate.url });
+  cleanups.push(() => first.kill('SIGKILL'));
+  await gate.held;
+  const journal = join(n.outDir, submitJournalFile(row.id));
+  await until(() => readFileSync(journal, 'utf8').includes('"t":"answer"'), 'the answer in the journal');
+  await first.kill('SIGKILL');
+  gate.release();
+  const progressKey = runKeys(n.env['TTS_QUEUE_PREFIX'] ?? '', 'night').progress;
+  assert.doesNotMatch((await n.client.hget(progressKey, row.id)) ?? '', /"statusUrl"/, 'Redis has no answer');
+
+  const logLines: string[] = [];
+  const { rowWorker } = startTestWorker({ env: n.env, logLines });
+  cleanups.push(() => rowWorker.stop());
+  let entries: Record<string, unknown>[] | undefined;
+  await until(() => (entries = finishedManifest(n.outDir, 1)) !== undefined, 'the row to be recorded');
+  await rowWorker.stop();
+  assert.ok(entries);
+  assert.equal(entries[0]?.['status'], 'completed');
+  assert.equal(n.sim.ledger().submits.length, 1, 'billed once');
+  assert.equal(entries[0]?.['submits'], 1);
+  assert.equal(entries[0]?.['request_id'], n.sim.ledger().submits[0]?.request_id);
+  assertBilledAtMostRecorded(n.sim.ledger(), entries);
+  assert.equal(logLines.filter((line) => line.includes('"answer_from_journal"')).length, 1);
+});

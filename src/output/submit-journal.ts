@@ -39,6 +39,8 @@ export type JournalEvent =
 export type JournalState = {
   readonly submits: number;
   readonly last: JournaledRequest | undefined;
+  /** The token of the submit `last` answered. */
+  readonly lastToken?: string | undefined;
 };
 
 /**
@@ -77,12 +79,16 @@ export function makeSubmitJournal(runDir: string): SubmitJournal {
       if (events === undefined) return undefined;
       let submits = 0;
       let last: JournaledRequest | undefined;
+      let lastToken: string | undefined;
       for (const event of events) {
         if (event.t === 'send') submits += 1;
         else if (event.t === 'cancel') submits -= 1;
-        else if (event.t === 'answer') last = event.request;
+        else if (event.t === 'answer') {
+          last = event.request;
+          lastToken = event.token;
+        }
       }
-      return submits > 0 || last ? { submits: Math.max(submits, 0), last } : undefined;
+      return submits > 0 || last ? { submits: Math.max(submits, 0), last, lastToken } : undefined;
     },
     async lastLine(id, contentHash) {
       const events = await readEvents(dir, file(id), contentHash);

@@ -1,5 +1,5 @@
 import type { Logger } from '../log.js';
-import type { SubmitJournal } from '../output/submit-journal.js';
+import type { JournalState, SubmitJournal } from '../output/submit-journal.js';
 import { emptyProgress, type ProgressStore, type RowProgress } from '../queue/row-progress.js';
 
 export type JournalDeps = {
@@ -61,10 +61,36 @@ export async function loadRowProgress(
   if (stored === undefined) return progressFromJournal(deps, id, contentHash, recordedSubmits, read);
   if (!read) return stored;
   const found = await deps.journal.read(id, contentHash);
-  if (!found || found.submits <= stored.submits) return stored;
+  if (!found) return stored;
+  if (found.submits <= stored.submits) return answerFromJournal(deps, id, stored, found);
   deps.logger.warn(
     { event: 'progress_behind_journal', submits: stored.submits, journal: found.submits },
     "Redis forgot some of this row's submits: counting them from the submit journal in the output directory",
   );
   return deps.store.recount(id, stored, found.submits, FORGOTTEN_SUBMIT, found.last);
+}
+
+/**
+ * A worker killed after the answer of its submit reached the journal and before it reached Redis
+ * left the submit counted and in flight (`sending`): the answer is taken from the journal, and
+ * the request it names is polled, not paid for again (the submit would otherwise be settled as
+ * `crash-during-submit` and sent anew).
+ */
+async function answerFromJournal(
+  deps: JournalDeps,
+  id: string,
+  stored: RowProgress,
+  found: JournalState,
+): Promise<RowProgress> {
+  const { last, lastToken } = found;
+  if (last === undefined || lastToken === undefined) return stored;
+  if (stored.current !== undefined || stored.saved !== undefined || last.requestId === stored.lastRequestId)
+    return stored;
+  const inFlight = [stored.sending, stored.settled].some((list) => list.split(',').includes(lastToken));
+  if (!inFlight) return stored;
+  deps.logger.info(
+    { event: 'answer_from_journal', requestId: last.requestId },
+    'the answer of the last submit was in the journal, not in Redis: polling that request',
+  );
+  return deps.store.answer(id, stored, lastToken, last);
 }
