@@ -1,3 +1,5 @@
+import { parseJsonObject } from '../json-object.js';
+
 /**
  * A row's recorded outcome as Redis keeps it (`runKeys().outcomes`, field = row id): only what
  * deciding needs (is the row done, for which content, where is its file, what was paid). The full
@@ -47,14 +49,8 @@ export function encodeRowOutcome(outcome: RowOutcome): string {
 
 /** The outcome stored in Redis, or undefined for a missing or unreadable field. */
 export function decodeRowOutcome(json: string | null | undefined): RowOutcome | undefined {
-  if (json === null || json === undefined) return undefined;
-  let value: unknown;
-  try {
-    value = JSON.parse(json);
-  } catch {
-    return undefined;
-  }
-  if (value === null || typeof value !== 'object') return undefined;
+  const value = parseJsonObject(json);
+  if (value === undefined) return undefined;
   const stored = value as Partial<Record<keyof Stored, unknown>>;
   if ((stored.s !== 'c' && stored.s !== 'f') || typeof stored.h !== 'string') return undefined;
   const text = (field: unknown) => (typeof field === 'string' ? field : null);

@@ -1,3 +1,4 @@
+import { parseJsonObject } from '../json-object.js';
 import type { ChainableCommander } from 'ioredis';
 import type { RedisClient } from '../redis/connection.js';
 import { isGeminiVoice } from '../segmind/models.js';
@@ -29,15 +30,9 @@ export function encodeOverride(override: RowOverride): string {
 
 /** A stored override, or undefined for none or one that is not an override (a field that could not be sent is left out). */
 export function decodeOverride(json: string | null | undefined): RowOverride | undefined {
-  if (json === null || json === undefined) return undefined;
-  let value: unknown;
-  try {
-    value = JSON.parse(json);
-  } catch {
-    return undefined;
-  }
-  if (value === null || typeof value !== 'object') return undefined;
-  const { h, voice_1, temperature } = value as Record<string, unknown>;
+  const value = parseJsonObject(json);
+  if (value === undefined) return undefined;
+  const { h, voice_1, temperature } = value;
   if (typeof h !== 'string') return undefined;
   const voiceOk = typeof voice_1 === 'string' && isGeminiVoice(voice_1);
   const temperatureOk = typeof temperature === 'number' && temperature >= 0 && temperature <= 2;

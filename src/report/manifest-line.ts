@@ -1,3 +1,4 @@
+import { parseJsonObject } from '../json-object.js';
 import type { ManifestEntry } from '../output/manifest-entry.js';
 
 const isText = (value: unknown): value is string => typeof value === 'string';
@@ -11,13 +12,8 @@ const countOrNull = (value: unknown) => value === null || isCount(value);
  * (which row and content, the outcome, the file and what was paid); the rest is carried as written.
  */
 export function decodeManifestLine(text: string): ManifestEntry | undefined {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
+  const value = parseJsonObject(text);
+  if (value === undefined) return undefined;
   const line = value as Partial<Record<keyof ManifestEntry, unknown>>;
   const ok =
     isText(line.id) &&

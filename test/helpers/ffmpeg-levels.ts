@@ -1,5 +1,7 @@
+import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import type { AcxFileReport } from '../../src/master/acx-report.js';
 
 const run = promisify(execFile);
 
@@ -74,4 +76,39 @@ export async function ffmpegLevels(
     tailSilenceS: Math.abs(lastEnd - durationS) < 0.02 ? durationS - lastStart : 0,
     durationS,
   };
+}
+
+/**
+ * Measures a master as written with ffmpeg (`astats`, `ebur128`, `silencedetect`) and holds its
+ * acx-report entry to it: RMS and peak within 0.5 dB (sample peak against ebur128 within 0.15),
+ * room tone within 20 ms, length within 1 ms, and ACX's RMS and peak bounds met. Returns ffmpeg's figures.
+ */
+export async function assertReportMatchesFfmpeg(
+  ffmpegPath: string,
+  path: string,
+  file: AcxFileReport,
+  diagnostic: (message: string) => void,
+): Promise<FfmpegLevels> {
+  const criteria = file.criteria;
+  assert.ok(criteria, file.failures.join('; '));
+  const ffmpeg = await ffmpegLevels(ffmpegPath, path, 44_100);
+  diagnostic(
+    `${file.file}: ${file.duration_s} s, RMS ${String(criteria.rms.value)} (astats ${ffmpeg.astatsRmsDbfs}), peak ${String(criteria.peak.value)} (astats ${ffmpeg.astatsPeakDbfs}, ebur128 ${ffmpeg.ebur128SamplePeakDbfs}), head ${String(criteria.head_room_tone.value)} s (silencedetect ${ffmpeg.headSilenceS}), tail ${String(criteria.tail_room_tone.value)} s (${ffmpeg.tailSilenceS}), ${ffmpeg.ebur128IntegratedLufs} LUFS`,
+  );
+  const near = (ours: number | boolean, theirs: number, label: string, within = 0.5) => {
+    assert.equal(typeof ours, 'number');
+    assert.ok(
+      Math.abs((ours as number) - theirs) <= within,
+      `${file.file} ${label}: report ${String(ours)}, ffmpeg ${theirs}`,
+    );
+  };
+  near(criteria.rms.value, ffmpeg.astatsRmsDbfs, 'RMS vs astats');
+  near(criteria.peak.value, ffmpeg.astatsPeakDbfs, 'peak vs astats');
+  near(criteria.peak.value, ffmpeg.ebur128SamplePeakDbfs, 'peak vs ebur128', 0.15);
+  near(criteria.head_room_tone.value, ffmpeg.headSilenceS, 'head room tone vs silencedetect', 0.02);
+  near(criteria.tail_room_tone.value, ffmpeg.tailSilenceS, 'tail room tone vs silencedetect', 0.02);
+  near(file.duration_s, ffmpeg.durationS, 'length', 0.001);
+  assert.ok(ffmpeg.astatsRmsDbfs >= -23 && ffmpeg.astatsRmsDbfs <= -18);
+  assert.ok(ffmpeg.astatsPeakDbfs <= -3);
+  return ffmpeg;
 }
