@@ -3,6 +3,10 @@ import type { RedisClient } from '../redis/connection.js';
 import { rowJobId, runKeys } from '../queue/keys.js';
 import { readRowOutcomes } from '../queue/run-outcomes.js';
 import { audioFileStates } from '../report/audio-on-disk.js';
+import type { ScriptScan } from './scan-script.js';
+
+/** Rows per round trip while comparing the script with the run in Redis. */
+export const RECONCILE_CHUNK_ROWS = 1000;
 
 /** What a re-enqueue does with a script row, from what Redis and the output directory hold for it. */
 export type RowKind =
@@ -70,4 +74,36 @@ export async function classifyRows(
     return jobThere ? 'unchanged' : 'requeued';
   });
   return { kinds, previous, submits: completed.map((outcome) => outcome?.submits ?? 0) };
+}
+
+/** One chunk of the script's valid rows with what classifyRows made of each. */
+export type ClassifiedChunk = {
+  readonly rows: readonly ScriptRowRef[];
+  readonly kinds: readonly RowKind[];
+  readonly previous: readonly (string | null)[];
+  readonly submits: readonly number[];
+};
+
+/**
+ * The script's valid rows, RECONCILE_CHUNK_ROWS at a time, each chunk classified against the run
+ * (enqueue's reconcile and the dry run walk the script alike). `fresh`: the run has no rows in
+ * Redis, so every row is `changed` without a lookup.
+ */
+export async function* classifiedChunks(
+  state: ClassifyState & { readonly signal?: AbortSignal | undefined },
+  scan: ScriptScan,
+  fresh: boolean,
+): AsyncGenerator<ClassifiedChunk> {
+  for (let start = 0; start < scan.records; start += RECONCILE_CHUNK_ROWS) {
+    const rows: ScriptRowRef[] = [];
+    for (let seq = start; seq < Math.min(start + RECONCILE_CHUNK_ROWS, scan.records); seq += 1) {
+      const id = scan.index.id(seq);
+      const hash = scan.index.contentHash(seq);
+      if (id !== undefined && hash !== undefined && scan.index.isValid(seq)) rows.push({ seq, id, hash });
+    }
+    if (rows.length === 0) continue;
+    state.signal?.throwIfAborted();
+    if (fresh) yield { rows, kinds: rows.map((): RowKind => 'changed'), previous: [], submits: [] };
+    else yield { rows, ...(await classifyRows(state, rows)) };
+  }
 }

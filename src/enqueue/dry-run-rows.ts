@@ -2,8 +2,8 @@ import { QueueKeys } from 'bullmq';
 import type { RedisClient } from '../redis/connection.js';
 import { ROWS_QUEUE, runKeys } from '../queue/keys.js';
 import { countAdoptable } from './adopt-audio.js';
-import { classifyRows, type RowKind, type ScriptRowRef } from './classify-rows.js';
-import { isGoneRow, RECONCILE_CHUNK_ROWS } from './reconcile.js';
+import { classifiedChunks, RECONCILE_CHUNK_ROWS } from './classify-rows.js';
+import { isGoneRow } from './reconcile.js';
 import type { ScriptScan } from './scan-script.js';
 
 /** The script's rows against the run as it stands in Redis and on disk, as an enqueue would see them. */
@@ -50,18 +50,7 @@ export async function compareWithRun(state: CompareState, scan: ScriptScan): Pro
   const counts = { done: 0, queued: 0, removed: 0 };
   const fresh = (await redis.hlen(keys.rows)) === 0;
 
-  for (let start = 0; start < scan.records; start += RECONCILE_CHUNK_ROWS) {
-    const rows: ScriptRowRef[] = [];
-    for (let seq = start; seq < Math.min(start + RECONCILE_CHUNK_ROWS, scan.records); seq += 1) {
-      const id = scan.index.id(seq);
-      const hash = scan.index.contentHash(seq);
-      if (id !== undefined && hash !== undefined && scan.index.isValid(seq)) rows.push({ seq, id, hash });
-    }
-    if (rows.length === 0) continue;
-    state.signal?.throwIfAborted();
-    const { kinds, previous }: { kinds: readonly RowKind[]; previous: readonly (string | null)[] } = fresh
-      ? { kinds: rows.map(() => 'changed' as const), previous: [] }
-      : await classifyRows({ ...state, queue }, rows);
+  for await (const { rows, kinds, previous } of classifiedChunks({ ...state, queue }, scan, fresh)) {
     rows.forEach((row, at) => {
       const kind = kinds[at];
       if (kind === 'skipped') counts.done += 1;

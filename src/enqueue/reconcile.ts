@@ -3,12 +3,10 @@ import type { RedisClient } from '../redis/connection.js';
 import { rowJobId, runKeys } from '../queue/keys.js';
 import { makeProgressStore, prepareRetry } from '../queue/row-progress.js';
 import { dropOverrides } from '../queue/row-overrides.js';
-import { classifyRows, type RowKind, type ScriptRowRef } from './classify-rows.js';
+import { classifiedChunks, RECONCILE_CHUNK_ROWS, type ScriptRowRef } from './classify-rows.js';
 import { removeFinishingJobs } from './remove-finishing-jobs.js';
 import type { ScriptScan } from './scan-script.js';
 
-/** Rows per round trip while comparing the script with the run in Redis. */
-export const RECONCILE_CHUNK_ROWS = 1000;
 /** A first enqueue only writes: this many chunks of the `rows` hash are in flight at once. */
 const FRESH_WRITES_IN_FLIGHT = 4;
 
@@ -71,19 +69,7 @@ export async function reconcileRun(
   const fresh = (await redis.hlen(keys.rows)) === 0;
   const writes: Promise<unknown>[] = [];
 
-  for (let start = 0; start < scan.records; start += RECONCILE_CHUNK_ROWS) {
-    const rows: ScriptRowRef[] = [];
-    for (let seq = start; seq < Math.min(start + RECONCILE_CHUNK_ROWS, scan.records); seq += 1) {
-      const id = scan.index.id(seq);
-      const hash = scan.index.contentHash(seq);
-      if (id !== undefined && hash !== undefined && scan.index.isValid(seq)) rows.push({ seq, id, hash });
-    }
-    if (rows.length === 0) continue;
-    state.signal?.throwIfAborted();
-    const { kinds, previous, submits } = fresh
-      ? { kinds: rows.map((): RowKind => 'changed'), previous: [], submits: [] }
-      : await classifyRows(state, rows);
-
+  for await (const { rows, kinds, previous, submits } of classifiedChunks(state, scan, fresh)) {
     const changed: { id: string; hash: string }[] = [];
     const cleared: string[] = [];
     const staleJobs: string[] = [];
