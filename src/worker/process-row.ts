@@ -44,8 +44,9 @@ async function loadRow(
   const data = await withRowOverride(context.redis, context.prefix, job.data);
   const logger = context.logger.child({ run: data.run, row: data.id, job: job.id });
   const store = makeProgressStore(context.redis, context.prefix, data.run);
-  const [outDir, [outcome]] = await Promise.all([
+  const [outDir, stored, [outcome]] = await Promise.all([
     context.runDir(data.run),
+    store.load(data.id, data.contentHash),
     readRowOutcomes(context.redis, context.prefix, data.run, [data.id]),
   ]);
   const same = outcome?.contentHash === data.contentHash ? outcome : undefined;
@@ -61,6 +62,7 @@ async function loadRow(
     { journal, store, logger },
     data.id,
     data.contentHash,
+    stored,
     recorded,
     rowId && rowParts(data) === undefined,
   );

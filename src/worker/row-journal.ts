@@ -44,20 +44,21 @@ export async function progressFromJournal(
 export const FORGOTTEN_SUBMIT = 'redis-forgot';
 
 /**
- * A row's (or a part's) progress as the worker taking it starts from: Redis's, unless the journal
- * on disk holds more submits than it (Redis came back without its last writes: a failover to a
- * replica that had not received them, a restart from an older snapshot). Then the journal's
- * count is kept, each forgotten submit with the reason `redis-forgot`, and its last answered
- * request is polled again rather than paid for anew. No progress in Redis: from the journal alone.
+ * A row's (or a part's) progress as the worker taking it starts from: `stored`, what Redis holds
+ * for this version (loaded by the caller, beside its other reads), unless the journal on disk
+ * holds more submits than it (Redis came back without its last writes: a failover to a replica
+ * that had not received them, a restart from an older snapshot). Then the journal's count is
+ * kept, each forgotten submit with the reason `redis-forgot`, and its last answered request is
+ * polled again rather than paid for anew. No progress in Redis: from the journal alone.
  */
 export async function loadRowProgress(
   deps: JournalDeps,
   id: string,
   contentHash: string,
+  stored: RowProgress | undefined,
   recordedSubmits: number,
   read = true,
 ): Promise<RowProgress> {
-  const stored = await deps.store.load(id, contentHash);
   if (stored === undefined) return progressFromJournal(deps, id, contentHash, recordedSubmits, read);
   if (!read) return stored;
   const found = await deps.journal.read(id, contentHash);

@@ -44,7 +44,8 @@ export async function loadPart(
     meta: whole.data.meta,
     contentHash: part.contentHash,
   };
-  const progress = await loadRowProgress({ journal, store, logger }, part.key, part.contentHash, 0);
+  const stored = await store.load(part.key, part.contentHash);
+  const progress = await loadRowProgress({ journal, store, logger }, part.key, part.contentHash, stored, 0);
   const row = makeRow(context, {
     data,
     job: { lock: whole.lock, attempt: whole.attempt },
