@@ -23,6 +23,14 @@ function checkVoice(value: string | undefined, name: string, fromFlag: boolean):
   throw fromFlag ? new UsageError(message) : new ConfigError(name, message);
 }
 
+/** `--temperature T` (of enqueue, of retake): a number in [0, 2], else a UsageError naming it. */
+export function parseTemperatureFlag(text: string): number {
+  const value = /^\s*[+-]?(\d+\.?\d*|\.\d+)\s*$/.test(text) ? Number(text) : Number.NaN;
+  if (!(value >= 0 && value <= 2))
+    throw new UsageError(`Expected \`--temperature\` to be a number in [0, 2], got \`${text}\``);
+  return value;
+}
+
 /** Row defaults: the flags, then the settings, then the model's own (voice_1 stays open until the row's model is known). */
 export function resolveRowDefaults(
   flags: DefaultFlags,
@@ -33,16 +41,10 @@ export function resolveRowDefaults(
       `Expected \`--model\` to be gemini-3.1-flash-tts or gemini-2.5-flash-tts, got \`${flags.model}\``,
     );
   }
-  let temperature = settings.defaultTemperature ?? DEFAULT_TEMPERATURE;
-  if (flags.temperature !== undefined) {
-    const value = /^\s*[+-]?(\d+\.?\d*|\.\d+)\s*$/.test(flags.temperature) ? Number(flags.temperature) : NaN;
-    if (!(value >= 0 && value <= 2)) {
-      throw new UsageError(
-        `Expected \`--temperature\` to be a number in [0, 2], got \`${flags.temperature}\``,
-      );
-    }
-    temperature = value;
-  }
+  const temperature =
+    flags.temperature === undefined
+      ? (settings.defaultTemperature ?? DEFAULT_TEMPERATURE)
+      : parseTemperatureFlag(flags.temperature);
   const voice1 =
     checkVoice(flags.voice, '--voice', true) ?? checkVoice(settings.defaultVoice, 'TTS_VOICE', false);
   const voice2 =

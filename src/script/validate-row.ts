@@ -1,6 +1,13 @@
 import type { RowRequest } from '../queue/row-job.js';
 import type { RowDefaults } from '../queue/run-meta.js';
-import { GEMINI_VOICES, isGeminiVoice, isModelSlug, MODELS, type ModelSlug } from '../segmind/models.js';
+import {
+  GEMINI_VOICES,
+  isGeminiVoice,
+  isModelSlug,
+  MODELS,
+  voiceInOtherCase,
+  type ModelSlug,
+} from '../segmind/models.js';
 import { showValue, type Problem } from './problems.js';
 import { isSafeName, NAME_RULE } from './row-id.js';
 import { KNOWN_FIELDS, type RawRecord, type ScriptRow } from './script-row.js';
@@ -92,7 +99,7 @@ function stringField(check: Check, field: string, numbersAllowed = false): strin
 function voiceField(check: Check, field: 'voice_1' | 'voice_2'): string | undefined {
   const value = stringField(check, field);
   if (value === undefined || isGeminiVoice(value)) return value;
-  const near = GEMINI_VOICES.find((known) => known.toLowerCase() === value.toLowerCase());
+  const near = voiceInOtherCase(value);
   problem(
     check,
     field,

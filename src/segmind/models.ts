@@ -81,3 +81,8 @@ export function isModelSlug(value: string): value is ModelSlug {
 export function isGeminiVoice(value: string): value is GeminiVoice {
   return (GEMINI_VOICES as readonly string[]).includes(value);
 }
+
+/** The Gemini voice `value` names in another case (`puck`: `Puck`), for a "did you mean". */
+export function voiceInOtherCase(value: string): GeminiVoice | undefined {
+  return GEMINI_VOICES.find((known) => known.toLowerCase() === value.toLowerCase());
+}

@@ -1,6 +1,7 @@
 import { UsageError } from '../errors.js';
 import type { RequestOverride, RowRequest } from '../queue/row-job.js';
-import { GEMINI_VOICES, isGeminiVoice, MODELS } from '../segmind/models.js';
+import { parseTemperatureFlag } from '../enqueue/row-defaults.js';
+import { GEMINI_VOICES, isGeminiVoice, MODELS, voiceInOtherCase } from '../segmind/models.js';
 
 /** `--voice` and `--temperature` of `tts-batch retake`, as typed. */
 export type RetakeFlags = {
@@ -25,7 +26,7 @@ export function checkRetakeFlags(flags: RetakeFlags, request: RowRequest): Check
   if (flags.voice !== undefined) {
     voice = flags.voice.trim();
     if (!isGeminiVoice(voice)) {
-      const near = GEMINI_VOICES.find((known) => known.toLowerCase() === voice?.toLowerCase());
+      const near = voiceInOtherCase(voice);
       throw new UsageError(
         `Expected \`--voice\` to be one of the Gemini voices (${near ? `did you mean \`${near}\`?` : GEMINI_VOICES.join(', ')}), got \`${flags.voice}\``,
       );
@@ -42,18 +43,7 @@ export function checkRetakeFlags(flags: RetakeFlags, request: RowRequest): Check
       );
     }
   }
-  let temperature: number | undefined;
-  if (flags.temperature !== undefined) {
-    const value = /^\s*[+-]?(\d+\.?\d*|\.\d+)\s*$/.test(flags.temperature)
-      ? Number(flags.temperature)
-      : Number.NaN;
-    if (!(value >= 0 && value <= 2)) {
-      throw new UsageError(
-        `Expected \`--temperature\` to be a number in [0, 2], got \`${flags.temperature}\``,
-      );
-    }
-    temperature = value;
-  }
+  const temperature = flags.temperature === undefined ? undefined : parseTemperatureFlag(flags.temperature);
   return {
     change: {
       ...(voice !== undefined ? { voice_1: voice } : {}),
