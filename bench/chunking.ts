@@ -3,7 +3,7 @@ import { DEFAULT_CHUNK_CHARS } from '../src/book/chunk-limits.js';
 import { chunkChapter } from '../src/book/chunker.js';
 import { readPlainTextBook } from '../src/book/plain-text.js';
 import { loadavg } from 'node:os';
-import { log, round, type ScenarioResult } from './common.js';
+import { log, round, seededRandom, type ScenarioResult } from './common.js';
 
 /** Size of the generated book: about a 900-page novel. */
 const BOOK_BYTES = 5 * 2 ** 20;
@@ -47,22 +47,13 @@ const WORDS = [
 ];
 const ABBREVIATIONS = ['Mr. Holt', 'Dr. Vance', 'Mrs. Avery', 'St. Clair', 'J. R. Moss', 'e.g. this'];
 
-/** A seeded generator, so every run chunks the same book. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    return state / 2 ** 32;
-  };
-}
-
 /**
  * A plain-text novel of about `bytes` bytes: `Chapter N` headings, narrative paragraphs of 2-12
  * sentences (abbreviations and initials included), runs of short dialogue lines, and now and
  * then a sentence longer than the chunk cap (which must be cut at clauses, then words).
  */
 export function generateBook(bytes: number, seed = 7): string {
-  const next = random(seed);
+  const next = seededRandom(seed);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)]!;
   const sentence = (words: number) => {
     const body = Array.from({ length: words }, () => (next() < 0.04 ? pick(ABBREVIATIONS) : pick(WORDS)));

@@ -115,3 +115,12 @@ export async function waitUntil(
     await delay(everyMs);
   }
 }
+
+/** A seeded generator of numbers in [0, 1) (an LCG): every run generates the same audio. */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    return state / 2 ** 32;
+  };
+}

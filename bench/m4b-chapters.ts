@@ -2,18 +2,10 @@ import { createWriteStream } from 'node:fs';
 import { finished } from 'node:stream/promises';
 import { join } from 'node:path';
 import { wavHeader } from '../src/segmind/audio.js';
+import { seededRandom } from './common.js';
 
 /** The chapters' format: what the assembly writes (24 kHz mono 16-bit). */
 const RATE = 24_000;
-
-/** A seeded generator: every run encodes the same audio. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    return state / 2 ** 32;
-  };
-}
 
 /**
  * Speech-like PCM (what the encoder's speed depends on): "syllables" of 120-320 ms, each a
@@ -21,7 +13,7 @@ function random(seed: number): () => number {
  * over faint noise. Silence or a pure tone would encode faster than a narrator.
  */
 function speechLike(samples: number, seed: number): Buffer {
-  const next = random(seed);
+  const next = seededRandom(seed);
   const pcm = Buffer.alloc(samples * 2);
   for (let at = 0; at < samples;) {
     const length = Math.floor((0.12 + next() * 0.2) * RATE);

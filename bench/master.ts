@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { locateFfmpeg } from '../src/audio/ffmpeg-locate.js';
 import { masterChapters } from '../src/master/master-chapters.js';
-import { log, round, type ScenarioResult } from './common.js';
+import { log, round, seededRandom, type ScenarioResult } from './common.js';
 import { wavHeader } from '../src/segmind/audio.js';
 
 const RATE = 24_000;
@@ -13,22 +13,13 @@ const RATE = 24_000;
 const CHAPTERS = Number(process.env['BENCH_MASTER_CHAPTERS'] ?? 6);
 const CHAPTER_MIN = Number(process.env['BENCH_MASTER_CHAPTER_MIN'] ?? 10);
 
-/** A seeded generator: every run masters the same audio. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    return state / 2 ** 32;
-  };
-}
-
 /**
  * Speech-like PCM as the assembly's chapter WAVs hold it: syllables of 120-320 ms (a voiced tone
  * with harmonics under an envelope), one in six a pause of digital silence, as TTS leaves them;
  * 0.3 s of silence at each end, which mastering replaces with ACX's room tone.
  */
 function speechLike(samples: number, seed: number): Buffer {
-  const next = random(seed);
+  const next = seededRandom(seed);
   const pcm = Buffer.alloc(samples * 2);
   const edge = Math.round(0.3 * RATE);
   for (let at = edge; at < samples - edge;) {
