@@ -10,20 +10,13 @@ import { assertBilledAtMostRecorded } from './helpers/billing.js';
 import { runCli } from './helpers/cli.js';
 import { startNight, type Night } from './helpers/night.js';
 import { finishedManifest, spawnWorker, until } from './helpers/processes.js';
+import { longText } from './helpers/rows.js';
 import { startTestWorker } from './helpers/worker.js';
 
 const cleanups: (() => Promise<unknown>)[] = [];
 after(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
 });
-
-const sentence = (row: number, at: number) =>
-  `Row ${row} goes on with sentence number ${at}, spoken slowly and with care, so that the listener can follow.`;
-/** About 3,300 characters in three paragraphs: more than the default chunk size (1,500). */
-const longText = (row: number) =>
-  [0, 1, 2]
-    .map((p) => Array.from({ length: 10 }, (_, s) => sentence(row, p * 10 + s)).join(' '))
-    .join('\n\n');
 
 type Entry = Record<string, unknown>;
 type Part = { request_id: string; text_sha256: string; submits: number; chars: number };
@@ -185,6 +178,7 @@ test('a part whose inference fails fails its row with every part’s submits cou
   assert.equal((await runCli(['enqueue', script, '--run', 'night'], n.env)).code, 0);
   const { rowWorker } = startTestWorker({ env: n.env });
   cleanups.push(() => rowWorker.stop());
+  const queue = n.queue();
   let failures = 0;
   let entry: Entry | undefined;
   for (let round = 0; round < 30; round += 1) {
@@ -199,8 +193,11 @@ test('a part whose inference fails fails its row with every part’s submits cou
     if (entry?.['status'] === 'completed') break;
     failures += 1;
     assert.match(String(entry?.['error']), /HTTP 422/);
+    // The line is written before BullMQ moves the job to failed, which `retry` sends back.
+    await until(async () => (await queue.getFailedCount()) === 1, 'the row’s job to be failed');
     const retried = await runCli(['retry', '--run', 'night'], n.env);
     assert.equal(retried.code, 0, retried.stderr);
+    assert.match(retried.stdout, /night: 1 failed row\(s\) back in the queue/);
   }
   await rowWorker.stop();
   assert.equal(entry?.['status'], 'completed');

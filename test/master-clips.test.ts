@@ -2,13 +2,14 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, test } from 'node:test';
 import type { AcxReport } from '../src/master/acx-report.js';
 import { completedAssemblyJobs, FFMPEG } from './helpers/assembly.js';
 import { assertBilledAtMostRecorded } from './helpers/billing.js';
-import { runCli } from './helpers/cli.js';
+import { runCli, type CliOutcome } from './helpers/cli.js';
 import { assertReportMatchesFfmpeg } from './helpers/ffmpeg-levels.js';
+import type { Night } from './helpers/night.js';
 import { nightKit } from './helpers/night-kit.js';
 import { spawnWorker, until } from './helpers/processes.js';
 import { startTestWorker } from './helpers/worker.js';
@@ -33,6 +34,18 @@ const ROWS: Row[] = [
   },
 ];
 const jsonl = (rows: readonly Row[]) => rows.map((row) => JSON.stringify(row)).join('\n') + '\n';
+
+/** Writes `rows` as the run's script (again: the same file) and enqueues it with --master acx, as a user would. */
+async function enqueueMastered(
+  n: Night,
+  env: Record<string, string>,
+  rows: readonly Row[],
+): Promise<CliOutcome> {
+  const script = join(n.target.outRoot, 'scripts', 'lines.jsonl');
+  await mkdir(dirname(script), { recursive: true });
+  await writeFile(script, jsonl(rows));
+  return runCli(['enqueue', script, '--run', 'night', '--master', 'acx'], env);
+}
 
 async function readReport(outDir: string): Promise<AcxReport | undefined> {
   try {
@@ -76,14 +89,10 @@ test(
   async (t) => {
     const n = await kit.night();
     const env = { ...n.env, PATH: process.env['PATH'] ?? '' };
-    const dir = join(n.target.outRoot, 'scripts');
-    await mkdir(dir, { recursive: true });
-    const script = join(dir, 'lines.jsonl');
-    await writeFile(script, jsonl(ROWS));
     const outDir = n.outDir;
     const masterDir = join(outDir, 'master');
 
-    const enqueued = await runCli(['enqueue', script, '--run', 'night', '--master', 'acx'], env);
+    const enqueued = await enqueueMastered(n, env, ROWS);
     assert.equal(enqueued.code, 0, enqueued.stderr);
     assert.match(
       enqueued.stdout,
@@ -143,9 +152,8 @@ test(
     const edited = ROWS.filter((row) => row.id !== 'r5').map((row) =>
       row.id === 'r4' ? { ...row, text: 'She counted the lanterns once, and all of them were there.' } : row,
     );
-    await writeFile(script, jsonl(edited));
     const reportText2 = await readFile(join(outDir, 'acx-report.json'), 'utf8');
-    const again = await runCli(['enqueue', script, '--run', 'night', '--master', 'acx'], env);
+    const again = await enqueueMastered(n, env, edited);
     assert.equal(again.code, 0, again.stderr);
     const editedIds = edited.map((row) => row.id);
     const editedReport = await reportFor(outDir, editedIds, reportText2);
@@ -171,11 +179,7 @@ test(
   async () => {
     const n = await kit.night();
     const env = { ...n.env, PATH: process.env['PATH'] ?? '', TTS_FFMPEG: 'none' };
-    const dir = join(n.target.outRoot, 'scripts');
-    await mkdir(dir, { recursive: true });
-    const script = join(dir, 'lines.jsonl');
-    await writeFile(script, jsonl(ROWS.slice(0, 2)));
-    const enqueued = await runCli(['enqueue', script, '--run', 'night', '--master', 'acx'], env);
+    const enqueued = await enqueueMastered(n, env, ROWS.slice(0, 2));
     assert.equal(enqueued.code, 0, enqueued.stderr);
     assert.match(enqueued.stderr, /^warning: --master acx: no ffmpeg found here .*masters nothing/m);
     const logLines: string[] = [];
@@ -192,7 +196,7 @@ test(
 
     // ffmpeg found again: enqueueing the same script again runs the clips job that failed for want of it.
     const withFfmpeg = { ...n.env, PATH: process.env['PATH'] ?? '' };
-    const again = await runCli(['enqueue', script, '--run', 'night', '--master', 'acx'], withFfmpeg);
+    const again = await enqueueMastered(n, withFfmpeg, ROWS.slice(0, 2));
     assert.equal(again.code, 0, again.stderr);
     assert.doesNotMatch(again.stderr, /no ffmpeg/);
     kit.worker(withFfmpeg);
@@ -209,12 +213,8 @@ test(
   async () => {
     const n = await kit.night();
     const env = { ...n.env, PATH: process.env['PATH'] ?? '' };
-    const dir = join(n.target.outRoot, 'scripts');
-    await mkdir(dir, { recursive: true });
-    const script = join(dir, 'lines.jsonl');
     const rows = ROWS.slice(1, 5);
-    await writeFile(script, jsonl(rows));
-    const enqueued = await runCli(['enqueue', script, '--run', 'night', '--master', 'acx'], env);
+    const enqueued = await enqueueMastered(n, env, rows);
     assert.equal(enqueued.code, 0, enqueued.stderr);
     const masterDir = join(n.outDir, 'master');
 
@@ -260,12 +260,8 @@ test(
   async () => {
     const n = await kit.night();
     const env = { ...n.env, PATH: process.env['PATH'] ?? '' };
-    const dir = join(n.target.outRoot, 'scripts');
-    await mkdir(dir, { recursive: true });
-    const script = join(dir, 'lines.jsonl');
     const rows = ROWS.slice(1, 3);
-    await writeFile(script, jsonl(rows));
-    assert.equal((await runCli(['enqueue', script, '--run', 'night', '--master', 'acx'], env)).code, 0);
+    assert.equal((await enqueueMastered(n, env, rows)).code, 0);
     const masterDir = join(n.outDir, 'master');
 
     // Each clip's master is held 3 s under its temporary name: r3's clip is deleted meanwhile.
@@ -285,7 +281,7 @@ test(
     assert.equal(await readReport(n.outDir), undefined);
     assert.deepEqual(await readdir(masterDir), ['r2.mp3']);
 
-    const again = await runCli(['enqueue', script, '--run', 'night', '--master', 'acx'], env);
+    const again = await enqueueMastered(n, env, rows);
     assert.equal(again.code, 0, again.stderr);
     const report = await reportFor(n.outDir, ['r2', 'r3']);
     assert.equal(report.pass, true, JSON.stringify(report.files.map((file) => file.failures)));

@@ -1,27 +1,21 @@
 import assert from 'node:assert/strict';
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { sha256Hex } from '../src/enqueue/content-hash.js';
 import { splitRowText } from '../src/enqueue/split-row.js';
 import { assertBilledAtMostRecorded } from './helpers/billing.js';
 import { runCli } from './helpers/cli.js';
+import { enqueueRowsOk } from './helpers/enqueue-rows.js';
 import { startNight } from './helpers/night.js';
 import { finishedManifest, until } from './helpers/processes.js';
+import { longText } from './helpers/rows.js';
 import { startTestWorker } from './helpers/worker.js';
 
 const cleanups: (() => Promise<unknown>)[] = [];
 after(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
 });
-
-const sentence = (row: number, at: number) =>
-  `Row ${row} goes on with sentence number ${at}, spoken slowly and with care, so that the listener can follow.`;
-/** About 3,300 characters in three paragraphs: more than the default chunk size (1,500), sent in parts. */
-const longText = (row: number) =>
-  [0, 1, 2]
-    .map((p) => Array.from({ length: 10 }, (_, s) => sentence(row, p * 10 + s)).join(' '))
-    .join('\n\n');
 
 type Entry = Record<string, unknown>;
 type Part = { request_id: string; text_sha256: string; submits: number; resubmit_reasons: string[] };
@@ -34,11 +28,7 @@ test('retake of a long row sent in parts: every part is submitted again (a count
     { id: 'long-a', text: longText(1) },
     { id: 'long-b', text: longText(2) },
   ];
-  const dir = join(n.target.outRoot, 'scripts');
-  await mkdir(dir, { recursive: true });
-  const script = join(dir, 'long.jsonl');
-  await writeFile(script, rows.map((row) => JSON.stringify(row)).join('\n') + '\n');
-  assert.equal((await runCli(['enqueue', script, '--run', 'night'], n.env)).code, 0);
+  await enqueueRowsOk(n.target, rows);
   const { rowWorker } = startTestWorker({ env: n.env });
   cleanups.push(() => rowWorker.stop());
   let entries: Entry[] = [];

@@ -6,7 +6,7 @@ import { submitJournalFile } from '../src/output/submit-journal.js';
 import { runKeys } from '../src/queue/keys.js';
 import { assertBilledAtMostRecorded } from './helpers/billing.js';
 import { enqueueRowsOk } from './helpers/enqueue-rows.js';
-import { startNight } from './helpers/night.js';
+import { startNight, type Night } from './helpers/night.js';
 import { finishedManifest, spawnWorker, until, type SpawnedWorker } from './helpers/processes.js';
 import { startRedisGate } from './helpers/redis-gate.js';
 import { sha256 } from './helpers/rows.js';
@@ -20,6 +20,20 @@ const cleanups: (() => Promise<unknown>)[] = [];
 after(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
 });
+
+/** A new worker (in-process) takes the run's one row over; its manifest entries and log once recorded. */
+async function takenOverAndRecorded(
+  n: Night,
+): Promise<{ entries: Record<string, unknown>[]; logLines: string[] }> {
+  const logLines: string[] = [];
+  const { rowWorker } = startTestWorker({ env: n.env, logLines });
+  cleanups.push(() => rowWorker.stop());
+  let entries: Record<string, unknown>[] | undefined;
+  await until(() => (entries = finishedManifest(n.outDir, 1)) !== undefined, 'the row to be recorded');
+  await rowWorker.stop();
+  assert.ok(entries);
+  return { entries, logLines };
+}
 
 test("Redis back from a snapshot that kept a row's first submit and forgot its second: the journal's count is recorded", async () => {
   // Every take is defective: the first is retaken (a second, counted submit), the second kept for review.
@@ -66,13 +80,7 @@ test("Redis back from a snapshot that kept a row's first submit and forgot its s
   const stored = (await n.client.hget(progressKey, row.id)) ?? '';
   assert.match(stored, /"submits":1\b/, 'Redis kept only the first submit');
 
-  const logLines: string[] = [];
-  const { rowWorker } = startTestWorker({ env: n.env, logLines });
-  cleanups.push(() => rowWorker.stop());
-  let entries: Record<string, unknown>[] | undefined;
-  await until(() => (entries = finishedManifest(n.outDir, 1)) !== undefined, 'the row to be recorded');
-  await rowWorker.stop();
-  assert.ok(entries);
+  const { entries, logLines } = await takenOverAndRecorded(n);
   assert.equal(entries[0]?.['status'], 'completed');
   const billed = n.sim.ledger().submits.filter((submit) => submit.text_sha256 === sha256(row.text));
   assert.ok(billed.length >= 2);
@@ -106,13 +114,7 @@ test("a worker killed between the journal's answer and Redis's: the next worker 
   const progressKey = runKeys(n.env['TTS_QUEUE_PREFIX'] ?? '', 'night').progress;
   assert.doesNotMatch((await n.client.hget(progressKey, row.id)) ?? '', /"statusUrl"/, 'Redis has no answer');
 
-  const logLines: string[] = [];
-  const { rowWorker } = startTestWorker({ env: n.env, logLines });
-  cleanups.push(() => rowWorker.stop());
-  let entries: Record<string, unknown>[] | undefined;
-  await until(() => (entries = finishedManifest(n.outDir, 1)) !== undefined, 'the row to be recorded');
-  await rowWorker.stop();
-  assert.ok(entries);
+  const { entries, logLines } = await takenOverAndRecorded(n);
   assert.equal(entries[0]?.['status'], 'completed');
   assert.equal(n.sim.ledger().submits.length, 1, 'billed once');
   assert.equal(entries[0]?.['submits'], 1);

@@ -21,6 +21,15 @@ export type FixtureRow = {
 
 export const sha256 = (data: string | Uint8Array) => createHash('sha256').update(data).digest('hex');
 
+const sentence = (row: number, at: number) =>
+  `Row ${row} goes on with sentence number ${at}, spoken slowly and with care, so that the listener can follow.`;
+
+/** About 3,300 characters in three paragraphs: more than the default chunk size (1,500), so sent in parts. */
+export const longText = (row: number): string =>
+  [0, 1, 2]
+    .map((p) => Array.from({ length: 10 }, (_, s) => sentence(row, p * 10 + s)).join(' '))
+    .join('\n\n');
+
 /**
  * Enqueues `rows` into `run` the way a user does: a JSONL script (with a `chapter` column) run
  * through the real `tts-batch enqueue`, so that worker tests start from the state the product
